@@ -1,0 +1,1 @@
+"""GraphQL gateway for Metorial's Callback Destinations API."""

@@ -1,0 +1,101 @@
+"""The FastAPI application: lifespan (one shared httpx client), routes, middleware."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from gateway.cache import ResponseCache
+from gateway.http import GraphQLEndpoint, Refusal
+from gateway.metrics import Metrics
+from gateway.schema import build_schema
+from gateway.settings import Settings
+from gateway.upstream import Upstream
+
+
+def create_app(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    emulator: FastAPI | None = None,
+) -> FastAPI:
+    """Build the gateway. `transport` lets tests put a fault injector under the client;
+    `emulator` is mounted at /emulator (and started with the app) when given."""
+    if settings.upstream_url is None:
+        raise ValueError("settings.upstream_url is required")
+    metrics = Metrics()
+    cache = ResponseCache(ttl=settings.cache_ttl, maxsize=settings.cache_maxsize)
+    state: dict[str, Upstream] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if emulator is not None:
+                await stack.enter_async_context(emulator.router.lifespan_context(emulator))
+            client = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=settings.upstream_url or "",
+                    transport=transport,
+                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                    headers={"User-Agent": "metorial-callbacks-gateway/0.1"},
+                )
+            )
+            state["upstream"] = Upstream(client, settings, cache, metrics)
+            yield
+            state.clear()
+
+    def upstream() -> Upstream:
+        return state["upstream"]
+
+    app = FastAPI(
+        title="Callback Destinations GraphQL gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.cache = cache
+    app.state.metrics = metrics
+    endpoint = GraphQLEndpoint(build_schema(), settings, metrics, upstream)
+
+    @app.exception_handler(Refusal)
+    async def refused(request: Request, exc: Refusal) -> Response:
+        return exc.response({})
+
+    app.add_api_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        # Any HTTP answer (even 401 without a key) means the upstream is reachable.
+        try:
+            await upstream().http.get("/callbacks-destinations", timeout=2.0)
+        except httpx.HTTPError:
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus() -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    if emulator is not None:
+        app.mount("/emulator", emulator)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Cache-Control"],
+            expose_headers=["X-Request-ID"],
+        )
+    return app

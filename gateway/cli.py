@@ -1,0 +1,107 @@
+"""The `gateway` command: serve, emulator, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from gateway.settings import DESCRIPTIONS, ENVIRONMENT, Settings
+
+_EPILOG = "environment variables (read by `serve`):\n" + "\n".join(
+    f"  {ENVIRONMENT[name]:<34} {text}" for name, text in DESCRIPTIONS.items()
+)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        raise SystemExit(2)
+    args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from gateway.emulator import cli as emulator_cli
+
+    parser = argparse.ArgumentParser(
+        prog="gateway",
+        description="GraphQL gateway for Metorial's Callback Destinations API.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the gateway (with the embedded emulator when no upstream URL is set)",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--upstream-url", help="REST API base URL (GATEWAY_UPSTREAM_URL)")
+    serve.set_defaults(run=_serve)
+
+    emulator = commands.add_parser("emulator", help="run the REST API emulator alone")
+    emulator_cli.add_arguments(emulator)
+    emulator.set_defaults(run=emulator_cli.run)
+
+    export = commands.add_parser("export-schema", help="print the schema as SDL")
+    export.add_argument("--output", type=Path, help="write to FILE instead of stdout")
+    export.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when schema.graphql (or --output) differs from the code",
+    )
+    export.set_defaults(run=_export_schema)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.logs import configure_logging
+
+    try:
+        settings = Settings.from_env(upstream_url=args.upstream_url)
+    except ValueError as exc:
+        raise SystemExit(f"gateway: {exc}") from None
+    configure_logging(settings.log_level)
+    emulator = None
+    if settings.upstream_url is None:
+        from gateway.emulator import DEMO_API_KEY, EmulatorConfig
+        from gateway.emulator import create_app as create_emulator
+
+        Path(".data").mkdir(exist_ok=True)
+        emulator = create_emulator(EmulatorConfig(db_path=".data/emulator.sqlite3"))
+        loopback = "127.0.0.1" if args.host in {"0.0.0.0", "::", "localhost"} else args.host
+        settings = Settings.from_env(
+            upstream_url=f"http://{loopback}:{args.port}/emulator",
+            upstream_api_key=settings.upstream_api_key or DEMO_API_KEY,
+        )
+        print(f"gateway: no upstream URL set, serving the emulator at {settings.upstream_url}")
+        print("gateway: callers without Authorization use the emulator's demo key")
+    print(f"gateway: GraphiQL at http://{args.host}:{args.port}/graphql", flush=True)
+    app = create_app(settings, emulator=emulator)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+def _export_schema(args: argparse.Namespace) -> None:
+    from gateway.schema import print_sdl
+
+    sdl = print_sdl()
+    if args.check:
+        target = args.output or Path("schema.graphql")
+        current = target.read_text(encoding="utf-8") if target.exists() else ""
+        if current != sdl:
+            print(f"{target} is out of date: run `make schema`", file=sys.stderr)
+            raise SystemExit(1)
+        print(f"{target} is up to date")
+    elif args.output:
+        args.output.write_text(sdl, encoding="utf-8")
+    else:
+        sys.stdout.write(sdl)

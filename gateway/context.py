@@ -1,0 +1,104 @@
+"""Per-request context: the caller's credential and the request's DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from gateway.errors import ErrorCode, GatewayError
+from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH, JSON, Credential, Query, Upstream
+
+Record = dict[str, Any]
+
+
+class Context:
+    """Built once per GraphQL request; loaders dedupe and run every fetch by id concurrently."""
+
+    def __init__(
+        self,
+        upstream: Upstream,
+        credential: Credential | None,
+        *,
+        read_cache: bool = True,
+        request_id: str | None = None,
+    ) -> None:
+        self.upstream = upstream
+        self.credential = credential
+        self.read_cache = read_cache
+        self.request_id = request_id
+        self.destinations: DataLoader[str, Record | None] = DataLoader(
+            load_fn=lambda ids: self._load_many(DESTINATIONS_PATH, ids)
+        )
+        self.callbacks: DataLoader[str, Record | None] = DataLoader(
+            load_fn=lambda ids: self._load_many(CALLBACKS_PATH, ids)
+        )
+        self._all_callbacks: asyncio.Future[list[Record]] | None = None
+
+    def require_credential(self) -> Credential:
+        if self.credential is None:
+            raise GatewayError(
+                ErrorCode.UNAUTHENTICATED,
+                "Missing credentials: send `Authorization: Bearer <Metorial secret key>`.",
+            )
+        return self.credential
+
+    async def get(self, path: str, query: Query = ()) -> JSON:
+        return await self.upstream.get(
+            self.require_credential(),
+            path,
+            query,
+            read_cache=self.read_cache,
+            request_id=self.request_id,
+        )
+
+    async def write(self, method: str, path: str, body: dict[str, Any] | None = None) -> JSON:
+        return await self.upstream.write(
+            self.require_credential(), method, path, body, request_id=self.request_id
+        )
+
+    def prime(self, path: str, records: Sequence[Record]) -> None:
+        loader = self.destinations if path == DESTINATIONS_PATH else self.callbacks
+        for record in records:
+            if isinstance(record.get("id"), str):
+                loader.clear(record["id"])
+                loader.prime(record["id"], record)
+
+    async def all_callbacks(self) -> list[Record]:
+        """Every callback of the instance, fetched once per request."""
+        if self._all_callbacks is None:
+            self._all_callbacks = asyncio.ensure_future(self._fetch_all_callbacks())
+        return await self._all_callbacks
+
+    async def _fetch_all_callbacks(self) -> list[Record]:
+        records: list[Record] = []
+        query: list[tuple[str, str]] = [("limit", "100")]
+        for _ in range(_MAX_CALLBACK_PAGES):
+            body = await self.get(CALLBACKS_PATH, query)
+            items = [item for item in body.get("items", []) if isinstance(item, dict)]
+            records.extend(items)
+            if not items or not body.get("pagination", {}).get("has_more_after"):
+                break
+            query = [("limit", "100"), ("after", str(items[-1]["id"]))]
+        self.prime(CALLBACKS_PATH, records)
+        return records
+
+    async def _load_many(self, path: str, ids: Sequence[str]) -> list[Record | Exception | None]:
+        results = await asyncio.gather(
+            *(self._load_one(path, i) for i in ids), return_exceptions=True
+        )
+        return [r if r is None or isinstance(r, dict | Exception) else None for r in results]
+
+    async def _load_one(self, path: str, upstream_id: str) -> Record | None:
+        try:
+            body = await self.get(f"{path}/{upstream_id}")
+        except GatewayError as exc:
+            if exc.code == ErrorCode.NOT_FOUND:
+                return None
+            raise
+        return body if isinstance(body, dict) else None
+
+
+_MAX_CALLBACK_PAGES = 20

@@ -1,0 +1,81 @@
+"""Top-level GraphQL errors and the `extensions.code` each one carries."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from graphql import GraphQLError
+
+
+class ErrorCode(enum.StrEnum):
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    NOT_FOUND = "NOT_FOUND"
+    RATE_LIMITED = "RATE_LIMITED"
+    UPSTREAM_ERROR = "UPSTREAM_ERROR"
+    UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
+    UPSTREAM_UNAVAILABLE = "UPSTREAM_UNAVAILABLE"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+class GatewayError(Exception):
+    """An expected failure whose message is safe to show to the client."""
+
+    def __init__(self, code: ErrorCode, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.extensions = {"code": code.value, **extensions}
+
+
+def bad_input(message: str, **extensions: Any) -> GatewayError:
+    return GatewayError(ErrorCode.BAD_USER_INPUT, message, **extensions)
+
+
+def too_complex(message: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": ErrorCode.QUERY_TOO_COMPLEX.value})
+
+
+MASKED_MESSAGE = "Internal server error."
+
+
+def format_error(error: GraphQLError) -> dict[str, Any]:
+    """Serialize an error for the client: coded errors as they are, the rest masked.
+
+    Syntax and validation errors (no original exception) become BAD_USER_INPUT;
+    any unexpected exception becomes a bare INTERNAL_SERVER_ERROR with no details.
+    """
+    original = error.original_error
+    if isinstance(original, GatewayError):
+        extensions: dict[str, Any] = original.extensions
+        message = original.message
+    elif original is None or isinstance(original, GraphQLError) or _is_coercion(error):
+        extensions = dict(error.extensions or {})
+        extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+        message = error.message
+    else:
+        return _with_location(
+            error, {"message": MASKED_MESSAGE, "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        )
+    return _with_location(error, {"message": message, "extensions": extensions})
+
+
+def _is_coercion(error: GraphQLError) -> bool:
+    # Variable coercion reports a scalar's ValueError/TypeError before execution (no path).
+    return error.path is None and isinstance(error.original_error, ValueError | TypeError)
+
+
+def _with_location(error: GraphQLError, body: dict[str, Any]) -> dict[str, Any]:
+    if error.locations:
+        body["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+    if error.path:
+        body["path"] = list(error.path)
+    return body
+
+
+def upstream_malformed(what: str) -> GatewayError:
+    """The upstream answered 200 with a body we cannot read."""
+    return GatewayError(ErrorCode.UPSTREAM_ERROR, f"The upstream API sent an unexpected {what}.")

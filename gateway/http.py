@@ -1,0 +1,243 @@
+"""The GraphQL-over-HTTP endpoint: request parsing, refusals, execution, responses.
+
+Refusals before GraphQL runs get their own status (400 malformed, 405 mutation
+over GET, 413 too large, 415 media type) and a JSON body; everything GraphQL
+answers is HTTP 200 with `data`/`errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
+
+from gateway.context import Context
+from gateway.errors import ErrorCode, format_error
+from gateway.metrics import Metrics
+from gateway.settings import Settings
+from gateway.upstream import Credential, Upstream
+
+logger = logging.getLogger("gateway.access")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_QUERY_ONLY = frozenset({OperationType.QUERY})
+_ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+EXAMPLE_QUERY = """# Destinations, ten at a time. Ctrl-Enter runs it.
+query Destinations($after: String) {
+  callbackDestinations(first: 10, after: $after) {
+    edges {
+      cursor
+      node { id destinationId name description createdAt
+             webhookDestination { url }
+             callbacks { type callbacks { callbackId name type } } }
+    }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}
+"""
+
+
+class Refusal(Exception):
+    """A request refused before GraphQL runs."""
+
+    def __init__(self, status: int, message: str, code: ErrorCode = ErrorCode.BAD_USER_INPUT):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+
+    def response(self, headers: dict[str, str]) -> Response:
+        body = {"errors": [{"message": self.message, "extensions": {"code": self.code.value}}]}
+        extra = {"Allow": "POST"} if self.status == 405 else {}
+        return _json(body, self.status, {**headers, **extra})
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: Schema,
+        settings: Settings,
+        metrics: Metrics,
+        upstream: Callable[[], Upstream],
+    ) -> None:
+        self.schema = schema
+        self.settings = settings
+        self.metrics = metrics
+        self.upstream = upstream
+        self.ide_html = get_graphql_ide_html().replace(
+            "const EXAMPLE_QUERY = `", "const EXAMPLE_QUERY = `" + EXAMPLE_QUERY + "\n", 1
+        )
+
+    async def handle_get(self, request: Request) -> Response:
+        if "query" not in request.query_params and _wants_html(request):
+            return HTMLResponse(self.ide_html)
+        params = request.query_params
+        return await self._respond(
+            request,
+            lambda: {
+                "query": params.get("query"),
+                "operationName": params.get("operationName"),
+                "variables": _json_param(params.get("variables"), "variables"),
+                "extensions": _json_param(params.get("extensions"), "extensions"),
+            },
+            get=True,
+        )
+
+    async def handle_post(self, request: Request) -> Response:
+        payload = await self._read_json(request)
+        return await self._respond(request, lambda: payload, get=False)
+
+    async def _read_json(self, request: Request) -> Any:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise Refusal(415, "Unsupported media type: send `Content-Type: application/json`.")
+        declared = request.headers.get("content-length")
+        limit = self.settings.max_body_bytes
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise Refusal(413, f"Request body too large (limit {limit} bytes).")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise Refusal(413, f"Request body too large (limit {limit} bytes).")
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise Refusal(400, "Malformed JSON body.") from None
+
+    async def _respond(
+        self, request: Request, payload: Callable[[], Any], *, get: bool
+    ) -> Response:
+        started = time.perf_counter()
+        request_id = _request_id(request)
+        headers = {"X-Request-ID": request_id}
+        operation = "-"
+        try:
+            data = payload()
+            if isinstance(data, list):
+                if not data or len(data) > self.settings.max_batch:
+                    raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
+                results: Any = [
+                    await self._execute(request, item, request_id, get=get) for item in data
+                ]
+                operation = "batch"
+            else:
+                results = await self._execute(request, data, request_id, get=get)
+                operation = _operation_name(data)
+        except Refusal as refusal:
+            self._log(request_id, operation, started, f"refused:{refusal.status}")
+            return refusal.response(headers)
+        outcome = _outcome(results)
+        self._log(request_id, operation, started, outcome)
+        return _json(results, 200, headers)
+
+    async def _execute(
+        self, request: Request, data: Any, request_id: str, *, get: bool
+    ) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise Refusal(400, "The body must be a JSON object (or a batch: an array of them).")
+        query = data.get("query")
+        variables = data.get("variables")
+        operation_name = data.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            raise Refusal(400, "No GraphQL query found in the request.")
+        if variables is not None and not isinstance(variables, dict):
+            raise Refusal(400, "`variables` must be a JSON object.")
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise Refusal(400, "`operationName` must be a string.")
+        context = Context(
+            self.upstream(),
+            _credential(request, self.settings),
+            read_cache=not _no_cache(request),
+            request_id=request_id,
+        )
+        try:
+            result = await self.schema.execute(
+                query,
+                variable_values=variables,
+                context_value=context,
+                operation_name=operation_name,
+                allowed_operation_types=_QUERY_ONLY if get else _ALL_OPERATIONS,
+            )
+        except InvalidOperationTypeError:
+            raise Refusal(405, "Mutations are not allowed over GET: use POST.") from None
+        except (MissingQueryError, CannotGetOperationTypeError):
+            message = f"Unknown operation {operation_name!r}." if operation_name else ""
+            raise Refusal(400, message or "No GraphQL operation found.") from None
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [format_error(e) for e in result.errors]
+        return body
+
+    def _log(self, request_id: str, operation: str, started: float, outcome: str) -> None:
+        elapsed = time.perf_counter() - started
+        self.metrics.requests.labels(operation, outcome).inc()
+        self.metrics.request_latency.labels(operation).observe(elapsed)
+        logger.info(
+            "graphql request",
+            extra={
+                "request_id": request_id,
+                "operation": operation,
+                "outcome": outcome,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+
+
+def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+def _json_param(raw: str | None, name: str) -> Any:
+    if raw is None:
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise Refusal(400, f"Malformed JSON in the `{name}` parameter.") from None
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _request_id(request: Request) -> str:
+    incoming = request.headers.get("x-request-id", "")
+    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _credential(request: Request, settings: Settings) -> Credential | None:
+    header = request.headers.get("authorization", "").strip()
+    if header:
+        return Credential.from_header(header)
+    if settings.upstream_api_key:
+        return Credential.from_header(f"Bearer {settings.upstream_api_key}")
+    return None
+
+
+def _no_cache(request: Request) -> bool:
+    directives = request.headers.get("cache-control", "").lower()
+    return "no-cache" in directives or "no-store" in directives
+
+
+def _operation_name(data: Any) -> str:
+    name = data.get("operationName") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and _REQUEST_ID.match(name) else "anonymous"
+
+
+def _outcome(results: Any) -> str:
+    items = results if isinstance(results, list) else [results]
+    return "error" if any(item.get("errors") for item in items) else "ok"

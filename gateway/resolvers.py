@@ -1,0 +1,134 @@
+"""Query resolvers: lists as Relay connections, objects by id through DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import strawberry
+
+from gateway.cursors import ConnectionKey
+from gateway.errors import bad_input
+from gateway.ids import NodeType, expect_id, parse_id
+from gateway.pagination import page_request, to_page
+from gateway.types import (
+    Callback,
+    CallbackConnection,
+    CallbackDestination,
+    CallbackDestinationConnection,
+    Info,
+    Node,
+    SortOrder,
+)
+from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH
+
+
+async def destinations_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    order: SortOrder,
+    callback_ids: Sequence[str] | None,
+) -> CallbackDestinationConnection:
+    filter_ids: tuple[str, ...] = ()
+    if callback_ids is not None:
+        if not callback_ids:
+            raise bad_input("`callbackIds` must not be empty; omit it to list every destination.")
+        filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
+    key = ConnectionKey("destinations", order.value, filter_ids)
+    request = page_request(
+        key,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        max_page_size=info.context.upstream.settings.max_page_size,
+        extra=tuple(("callback_id", i) for i in filter_ids),
+    )
+    page = to_page(request, await info.context.get(DESTINATIONS_PATH, request.query))
+    info.context.prime(DESTINATIONS_PATH, page.items)
+    return CallbackDestinationConnection.from_page(key, page)
+
+
+async def callbacks_connection(
+    info: Info,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    order: SortOrder,
+) -> CallbackConnection:
+    key = ConnectionKey("callbacks", order.value)
+    request = page_request(
+        key,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        max_page_size=info.context.upstream.settings.max_page_size,
+    )
+    page = to_page(request, await info.context.get(CALLBACKS_PATH, request.query))
+    info.context.prime(CALLBACKS_PATH, page.items)
+    return CallbackConnection.from_page(key, page)
+
+
+async def load_node(info: Info, node_type: NodeType, upstream_id: str) -> Node | None:
+    if node_type == "CallbackDestination":
+        record = await info.context.destinations.load(upstream_id)
+        return None if record is None else CallbackDestination.from_record(record)
+    record = await info.context.callbacks.load(upstream_id)
+    return None if record is None else Callback.from_record(record)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id (or raw upstream id).")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await load_node(info, *parse_id(id))
+
+    @strawberry.field(description="Objects by id, in order; null where not found.")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        parsed = [parse_id(i) for i in ids]  # all ids are checked before any fetch
+        return list(await asyncio.gather(*(load_node(info, *p) for p in parsed)))
+
+    @strawberry.field(description="A destination by id; null when not found.")
+    async def callback_destination(
+        self, info: Info, id: strawberry.ID
+    ) -> CallbackDestination | None:
+        record = await info.context.destinations.load(expect_id(id, "CallbackDestination"))
+        return None if record is None else CallbackDestination.from_record(record)
+
+    @strawberry.field(
+        description="Destinations, oldest first by default. `callbackIds` keeps those that "
+        "receive any of these callbacks (including destinations of type ALL)."
+    )
+    async def callback_destinations(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order: SortOrder = SortOrder.ASC,
+        callback_ids: list[strawberry.ID] | None = None,
+    ) -> CallbackDestinationConnection:
+        return await destinations_connection(info, first, after, last, before, order, callback_ids)
+
+    @strawberry.field(description="A callback by id; null when not found.")
+    async def callback(self, info: Info, id: strawberry.ID) -> Callback | None:
+        record = await info.context.callbacks.load(expect_id(id, "Callback"))
+        return None if record is None else Callback.from_record(record)
+
+    @strawberry.field(description="Callbacks, oldest first by default.")
+    async def callbacks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        order: SortOrder = SortOrder.ASC,
+    ) -> CallbackConnection:
+        return await callbacks_connection(info, first, after, last, before, order)

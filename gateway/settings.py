@@ -1,0 +1,102 @@
+"""Gateway settings: every option has an environment variable and a default."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from typing import Any
+
+
+def _parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected a boolean, got {value!r}")
+
+
+def _parse_list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Runtime configuration. `ENVIRONMENT` maps each field to its variable."""
+
+    upstream_url: str | None = None
+    upstream_api_key: str | None = dataclasses.field(default=None, repr=False)
+    upstream_timeout: float = 10.0
+    upstream_connect_timeout: float = 2.0
+    upstream_retries: int = 2
+    upstream_retry_deadline: float = 15.0
+    cache_ttl: float = 5.0
+    cache_maxsize: int = 4096
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_body_bytes: int = 1_000_000
+    max_batch: int = 10
+    max_page_size: int = 100
+    introspection: bool = True
+    apq_maxsize: int = 1000
+    safelist_only: bool = False
+    cors_origins: tuple[str, ...] = ()
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read `GATEWAY_*` variables; explicit keyword overrides (from flags) win."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for field in dataclasses.fields(cls):
+            raw = env.get(ENVIRONMENT[field.name])
+            if raw is None or raw == "":
+                continue
+            try:
+                values[field.name] = _convert(field.type, raw)
+            except ValueError as exc:
+                raise ValueError(f"{ENVIRONMENT[field.name]}: {exc}") from None
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(annotation: object, raw: str) -> object:
+    text = str(annotation)
+    if text.startswith("float"):
+        return float(raw)
+    if text.startswith("int"):
+        return int(raw)
+    if text.startswith("bool"):
+        return _parse_bool(raw)
+    if text.startswith("tuple"):
+        return _parse_list(raw)
+    return raw
+
+
+ENVIRONMENT: dict[str, str] = {
+    field.name: "GATEWAY_" + field.name.upper() for field in dataclasses.fields(Settings)
+}
+
+DESCRIPTIONS: dict[str, str] = {
+    "upstream_url": "REST API base URL; unset = serve the embedded emulator",
+    "upstream_api_key": "server key used when a caller sends no Authorization header",
+    "upstream_timeout": "seconds to wait for an upstream response",
+    "upstream_connect_timeout": "seconds to wait for an upstream connection",
+    "upstream_retries": "extra attempts for a failed GET (connect error, 429, 502-504)",
+    "upstream_retry_deadline": "seconds a GET may take in total, retries included",
+    "cache_ttl": "seconds an upstream GET response is reused; 0 disables the cache",
+    "cache_maxsize": "entries kept in the response cache",
+    "max_depth": "deepest selection nesting allowed in a query",
+    "max_aliases": "aliases allowed in one document",
+    "max_tokens": "tokens allowed in one document",
+    "max_body_bytes": "largest request body accepted (HTTP 413 past it)",
+    "max_batch": "operations allowed in one batched request",
+    "max_page_size": "largest first/last accepted",
+    "introspection": "allow introspection queries",
+    "apq_maxsize": "persisted query documents kept",
+    "safelist_only": "run only documents already persisted (safelist mode)",
+    "cors_origins": "comma-separated origins allowed by CORS; empty = none",
+    "log_level": "logging level",
+}

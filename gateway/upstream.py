@@ -1,0 +1,241 @@
+"""The upstream REST client: auth forwarding, caching, retries and error mapping.
+
+GETs go through the per-credential cache and are retried (connect errors, 429,
+502/503/504) with jittered backoff inside a total deadline. Writes are sent once,
+never retried, and invalidate the writer's cached destination entries on success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import hmac
+import random
+import re
+import secrets
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import orjson
+
+from gateway.cache import ResponseCache
+from gateway.errors import ErrorCode, GatewayError
+from gateway.metrics import Metrics
+from gateway.settings import Settings
+
+JSON = Any
+Query = Sequence[tuple[str, str]]
+
+DESTINATIONS_PATH = "/callbacks-destinations"
+CALLBACKS_PATH = "/callbacks"
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+_ID_SEGMENT = re.compile(r"/(cld|clb)_[^/]+")
+# A fingerprint key per process: cache keys never hold, or reveal, a raw credential.
+_FINGERPRINT_KEY = secrets.token_bytes(32)
+
+
+@dataclasses.dataclass(frozen=True)
+class Credential:
+    """The Authorization header value sent upstream, and its non-secret fingerprint."""
+
+    authorization: str = dataclasses.field(repr=False)
+    fingerprint: str
+
+    @classmethod
+    def from_header(cls, value: str) -> Credential:
+        digest = hmac.new(_FINGERPRINT_KEY, value.encode(), hashlib.sha256).hexdigest()
+        return cls(authorization=value, fingerprint=digest[:32])
+
+
+class UpstreamRejection(GatewayError):
+    """A 4xx answer from the upstream; mutations turn 400s into userErrors."""
+
+    def __init__(self, code: ErrorCode, message: str, status: int, body: dict[str, Any]):
+        super().__init__(code, message)
+        self.status = status
+        self.body = body
+
+
+class Upstream:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: Settings,
+        cache: ResponseCache,
+        metrics: Metrics,
+    ) -> None:
+        self.http = http
+        self.settings = settings
+        self.cache = cache
+        self.metrics = metrics
+
+    async def get(
+        self,
+        credential: Credential,
+        path: str,
+        query: Query = (),
+        *,
+        read_cache: bool = True,
+        request_id: str | None = None,
+    ) -> JSON:
+        normalized = urlencode(sorted(query))
+        key = (credential.fingerprint, path, normalized)
+        return await self.cache.get_or_fetch(
+            key,
+            lambda: self._get_with_retries(credential, path, normalized, request_id),
+            read_cache=read_cache,
+        )
+
+    async def write(
+        self,
+        credential: Credential,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        request_id: str | None = None,
+    ) -> JSON:
+        """POST/PATCH/DELETE, sent exactly once; invalidates this credential's destinations."""
+        content = None if body is None else orjson.dumps(body)
+        deadline = time.monotonic() + self.settings.upstream_timeout
+        response = await self._send(credential, method, path, "", content, deadline, request_id)
+        data = _json_or_raise(response)
+        self.cache.invalidate(credential.fingerprint, DESTINATIONS_PATH)
+        return data
+
+    async def _get_with_retries(
+        self, credential: Credential, path: str, query: str, request_id: str | None
+    ) -> JSON:
+        deadline = time.monotonic() + self.settings.upstream_retry_deadline
+        attempt = 0
+        while True:
+            try:
+                response = await self._send(
+                    credential, "GET", path, query, None, deadline, request_id
+                )
+            except GatewayError as exc:
+                retryable = exc.code == ErrorCode.UPSTREAM_UNAVAILABLE
+                delay = self._backoff(attempt)
+                reason = "connect"
+                if not retryable or not self._may_retry(attempt, deadline, delay):
+                    raise
+            else:
+                if response.status_code not in _RETRY_STATUSES:
+                    return _json_or_raise(response)
+                delay = _retry_after(response) or self._backoff(attempt)
+                reason = str(response.status_code)
+                if not self._may_retry(attempt, deadline, delay):
+                    return _json_or_raise(response)
+            self.metrics.upstream_retries.labels(_route(path), reason).inc()
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    def _may_retry(self, attempt: int, deadline: float, delay: float) -> bool:
+        return attempt < self.settings.upstream_retries and time.monotonic() + delay < deadline
+
+    @staticmethod
+    def _backoff(attempt: int) -> float:
+        # full jitter: spreads retries of many clients over the window
+        return random.uniform(0, min(2.0, 0.1 * 2**attempt))  # noqa: S311
+
+    async def _send(
+        self,
+        credential: Credential,
+        method: str,
+        path: str,
+        query: str,
+        content: bytes | None,
+        deadline: float,
+        request_id: str | None,
+    ) -> httpx.Response:
+        remaining = max(0.001, deadline - time.monotonic())
+        timeout = httpx.Timeout(
+            min(self.settings.upstream_timeout, remaining),
+            connect=min(self.settings.upstream_connect_timeout, remaining),
+        )
+        headers = {"Authorization": credential.authorization}
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        if request_id:
+            headers["X-Request-ID"] = request_id
+        url = path + ("?" + query if query else "")
+        route = _route(path)
+        started = time.perf_counter()
+        status = "error"
+        try:
+            response = await self.http.request(
+                method, url, content=content, headers=headers, timeout=timeout
+            )
+            status = str(response.status_code)
+            return response
+        except httpx.TimeoutException as exc:
+            status = "timeout"
+            if isinstance(exc, httpx.ConnectTimeout):
+                raise _unavailable() from None
+            raise GatewayError(
+                ErrorCode.UPSTREAM_TIMEOUT, "The upstream API did not answer in time."
+            ) from None
+        except httpx.TransportError:
+            status = "unreachable"
+            raise _unavailable() from None
+        finally:
+            elapsed = time.perf_counter() - started
+            self.metrics.upstream_requests.labels(method, route, status).inc()
+            self.metrics.upstream_latency.labels(method, route, status).observe(elapsed)
+
+
+def _unavailable() -> GatewayError:
+    return GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream API is unreachable.")
+
+
+def _route(path: str) -> str:
+    return _ID_SEGMENT.sub("/{id}", path)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    for header in ("Retry-After", "RateLimit-Reset"):
+        value = response.headers.get(header)
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                continue
+    return None
+
+
+_STATUS_CODES = {
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    429: ErrorCode.RATE_LIMITED,
+}
+
+
+def _json_or_raise(response: httpx.Response) -> JSON:
+    """The JSON body of a 200, or the GatewayError that its status and body mean."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        body = None
+    if response.status_code == 200 and isinstance(body, dict):
+        return body
+    status = response.status_code
+    if status < 400 or status >= 500 or not isinstance(body, dict):
+        raise GatewayError(
+            ErrorCode.UPSTREAM_ERROR,
+            f"The upstream API failed (HTTP {status}).",
+            upstreamStatus=status,
+        )
+    code = _STATUS_CODES.get(status, ErrorCode.BAD_USER_INPUT)
+    message = body.get("message")
+    text = message if isinstance(message, str) and message else f"Upstream HTTP {status}."
+    error = UpstreamRejection(code, text, status, body)
+    if status == 429:
+        retry_after = _retry_after(response)
+        if retry_after is not None:
+            error.extensions["retryAfter"] = retry_after
+    raise error

@@ -1,0 +1,137 @@
+"""Shared fixtures: a real emulator on uvicorn, and the gateway in front of it over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from gateway.app import create_app
+from gateway.emulator import EmulatorConfig
+from gateway.emulator import create_app as create_emulator
+from gateway.settings import Settings
+
+ALPHA_KEY = "metorial_sk_test_alpha_one"
+ALPHA_KEY_2 = "metorial_sk_test_alpha_two"  # same instance as ALPHA_KEY
+BETA_KEY = "metorial_sk_test_beta"  # another instance
+PUBLISHABLE_KEY = "metorial_pk_test_public"
+API_KEYS = {ALPHA_KEY: "ins_alpha", ALPHA_KEY_2: "ins_alpha", BETA_KEY: "ins_beta"}
+
+
+class RunningServer:
+    """An ASGI app served by uvicorn on a free loopback port, on the test's event loop."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        self.server = uvicorn.Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self.server.serve(sockets=[self.sock]))
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.005)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await self._task
+        self.sock.close()
+
+
+async def start_emulator(**options: Any) -> RunningServer:
+    config = EmulatorConfig(db_path=":memory:", api_keys=API_KEYS, **options)
+    server = RunningServer(create_emulator(config))
+    await server.start()
+    return server
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[RunningServer]:
+    server = await start_emulator()
+    yield server
+    await server.stop()
+
+
+class Gateway:
+    """A gateway app (in process, over ASGI) whose upstream is a real HTTP server."""
+
+    def __init__(self, client: httpx.AsyncClient, app: FastAPI) -> None:
+        self.client = client
+        self.app = app
+
+    async def query(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        key: str | None = ALPHA_KEY,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """POST a GraphQL request; every GraphQL answer must be HTTP 200 JSON."""
+        all_headers = {"Authorization": f"Bearer {key}"} if key else {}
+        all_headers.update(headers or {})
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        response = await self.client.post("/graphql", json=body, headers=all_headers)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("application/json")
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """Like `query`, asserting there are no errors, and returning `data`."""
+        result = await self.query(query, variables, **kw)
+        assert "errors" not in result, result["errors"]
+        return result["data"]
+
+
+GatewayFactory = Callable[..., Any]
+
+
+@pytest.fixture
+async def make_gateway() -> AsyncIterator[GatewayFactory]:
+    stack: list[LifespanManager] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def factory(
+        upstream_url: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **settings: Any,
+    ) -> Gateway:
+        app = create_app(Settings(upstream_url=upstream_url, **settings), transport=transport)
+        manager = LifespanManager(app)
+        await manager.__aenter__()
+        stack.append(manager)
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://gateway"
+        )
+        clients.append(client)
+        return Gateway(client, app)
+
+    yield factory
+    for client in clients:
+        await client.aclose()
+    for manager in reversed(stack):
+        await manager.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def gateway(emulator: RunningServer, make_gateway: GatewayFactory) -> Gateway:
+    gw: Gateway = await make_gateway(emulator.url)
+    return gw
