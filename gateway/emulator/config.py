@@ -1,0 +1,60 @@
+"""The emulator's configuration: one frozen, keyword-only object."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = ["DEFAULT_DB_PATH", "DEMO_API_KEY", "DEMO_INSTANCE_ID", "EmulatorConfig"]
+
+#: A deterministic, non-secret key so that README examples work out of the box.
+DEMO_API_KEY = "metorial_sk_demo_local_emulator_key"
+DEMO_INSTANCE_ID = "demo"
+DEFAULT_DB_PATH = ".data/emulator.sqlite3"
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmulatorConfig:
+    """How to run the emulator.
+
+    ``api_keys`` maps each accepted secret key to the instance (tenant) it is bound to;
+    ``None`` means the single demo key bound to the ``demo`` instance. Keys are never shown
+    in ``repr``.
+    """
+
+    db_path: str = DEFAULT_DB_PATH
+    api_keys: Mapping[str, str] | None = field(default=None, repr=False)
+    seed_callbacks: int = 3
+    latency_ms: int = 0
+    rate_limit: int = 5000
+
+    def __post_init__(self) -> None:
+        if not self.db_path:
+            raise ValueError("db_path must not be empty")
+        if self.seed_callbacks < 0:
+            raise ValueError("seed_callbacks must be >= 0")
+        if self.latency_ms < 0:
+            raise ValueError("latency_ms must be >= 0")
+        if self.rate_limit < 1:
+            raise ValueError("rate_limit must be >= 1")
+        if self.api_keys is not None:
+            keys = dict(self.api_keys)
+            if not keys:
+                raise ValueError("api_keys must not be empty (use None for the demo key)")
+            for key, instance in keys.items():
+                if not key or not instance:
+                    raise ValueError("api keys and instance ids must be non-empty strings")
+            object.__setattr__(self, "api_keys", MappingProxyType(keys))
+
+    @property
+    def keys(self) -> Mapping[str, str]:
+        """The effective key -> instance mapping (the demo key when none was given)."""
+        if self.api_keys is None:
+            return MappingProxyType({DEMO_API_KEY: DEMO_INSTANCE_ID})
+        return self.api_keys
+
+    @property
+    def instances(self) -> list[str]:
+        """Every instance some key is bound to, sorted."""
+        return sorted(set(self.keys.values()))

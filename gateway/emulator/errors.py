@@ -1,0 +1,121 @@
+"""Metorial's error envelope, and one constructor per error the emulator answers with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+__all__ = [
+    "ApiError",
+    "bad_request",
+    "endpoint_not_found",
+    "forbidden",
+    "internal_server_error",
+    "invalid_data",
+    "not_found",
+    "rate_limit_exceeded",
+    "unauthorized",
+]
+
+
+class ApiError(Exception):
+    """An error response: ``{"__typename": "error", "ok": false, "status", "code", ...}``."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        extras: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.extras: dict[str, object] = dict(extras or {})
+
+    def __repr__(self) -> str:
+        return f"ApiError(status={self.status}, code={self.code!r}, message={self.message!r})"
+
+    def to_body(self) -> dict[str, object]:
+        body: dict[str, object] = {
+            "__typename": "error",
+            "ok": False,
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+        }
+        if self.hint is not None:
+            body["hint"] = self.hint
+        body.update(self.extras)
+        return body
+
+
+def invalid_data(errors: Sequence[Mapping[str, object]], *, entity: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid_data",
+        "The provided data is invalid.",
+        hint=(
+            "Make sure the data you are sending follows the specification outlined in the "
+            "documentation."
+        ),
+        extras={"errors": [dict(error) for error in errors], "entity": entity},
+    )
+
+
+def bad_request(message: str, *, reason: str | None = None) -> ApiError:
+    return ApiError(400, "bad_request", message, extras={"reason": reason} if reason else None)
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(
+        401,
+        "unauthorized",
+        message,
+        hint="Pass a secret key as `Authorization: Bearer metorial_sk_...`.",
+    )
+
+
+def forbidden(scope: str) -> ApiError:
+    return ApiError(
+        403,
+        "forbidden",
+        "You do not have permission to access this resource.",
+        hint=f"This endpoint needs the `{scope}` scope, which publishable keys do not have.",
+    )
+
+
+def not_found(entity: str, id_: str | None = None) -> ApiError:
+    extras: dict[str, object] = {"entity": entity}
+    if id_ is not None:
+        extras["id"] = id_
+    return ApiError(
+        404,
+        "not_found",
+        f"The requested {entity.replace('.', '-')} could not be found.",
+        hint=(
+            "Make sure the resource you are trying to access exists, that you have access to it "
+            "and that it has not been deleted."
+        ),
+        extras=extras,
+    )
+
+
+def endpoint_not_found() -> ApiError:
+    return not_found("endpoint")
+
+
+def rate_limit_exceeded() -> ApiError:
+    return ApiError(
+        429,
+        "rate_limit_exceeded",
+        "You have made too many requests in a short period of time.",
+        hint="Please wait a moment and try again.",
+    )
+
+
+def internal_server_error() -> ApiError:
+    return ApiError(500, "internal_server_error", "An internal server error occurred.")

@@ -1,0 +1,79 @@
+"""Fixtures for the emulator's tests: a fresh app per test, talked to over ASGI HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from gateway.emulator import DEMO_API_KEY, EmulatorConfig, create_app
+
+DEMO_AUTH = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@dataclass
+class Emulator:
+    """A running emulator app and a client that sends the demo key by default."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    async def create(self, headers: dict[str, str] | None = None, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": "Orders", "url": "https://example.com/hook"}
+        body["callbacks"] = {"type": "all"}
+        body.update(fields)
+        response = await self.client.post("/callbacks-destinations", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def delete(self, destination_id: str) -> None:
+        response = await self.client.delete(f"/callbacks-destinations/{destination_id}")
+        assert response.status_code == 200, response.text
+
+    async def callback_ids(self, headers: dict[str, str] | None = None) -> list[str]:
+        response = await self.client.get("/callbacks", params={"limit": 100}, headers=headers)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+    async def list_ids(self, path: str = "/callbacks-destinations", **params: Any) -> list[str]:
+        response = await self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+
+OpenEmulator = Callable[..., AbstractAsyncContextManager[Emulator]]
+
+
+@asynccontextmanager
+async def open_emulator_app(**overrides: Any) -> AsyncIterator[Emulator]:
+    config = EmulatorConfig(**{"db_path": ":memory:", **overrides})
+    app = create_app(config)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        LifespanManager(app),
+        httpx.AsyncClient(transport=transport, base_url="http://emu", headers=DEMO_AUTH) as client,
+    ):
+        yield Emulator(app, client)
+
+
+@pytest.fixture
+def open_emulator() -> OpenEmulator:
+    """``async with open_emulator(rate_limit=3) as emu:`` for tests that need a custom config."""
+    return open_emulator_app
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with open_emulator_app() as emulator:
+        yield emulator
