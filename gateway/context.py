@@ -63,8 +63,7 @@ class Context:
         loader = self.destinations if path == DESTINATIONS_PATH else self.callbacks
         for record in records:
             if isinstance(record.get("id"), str):
-                loader.clear(record["id"])
-                loader.prime(record["id"], record)
+                loader.prime(record["id"], record, force=True)
 
     async def all_callbacks(self) -> list[Record]:
         """Every callback of the instance, fetched once per request."""

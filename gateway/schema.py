@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
 from gateway.mutations import Mutation
 from gateway.resolvers import Query
-from gateway.types import Callback, CallbackDestination
+from gateway.types import DATETIME_SCALAR, Callback, CallbackDestination
 
 logger = logging.getLogger("gateway.errors")
 
@@ -34,6 +36,7 @@ def build_schema(extensions: list[Any] | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         types=[CallbackDestination, Callback],
+        config=StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
         extensions=[
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Annotated, Any, NewType
+from typing import Annotated, Any
 
 import strawberry
 
@@ -25,7 +25,7 @@ def _serialize_datetime(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse_datetime(value: object) -> datetime.datetime:
+def _parse_datetime(value: Any) -> datetime.datetime:
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO-8601 string")
     parsed = datetime.datetime.fromisoformat(value)
@@ -34,8 +34,8 @@ def _parse_datetime(value: object) -> datetime.datetime:
     return parsed
 
 
-DateTime = strawberry.scalar(
-    NewType("DateTime", datetime.datetime),
+# Registered for `datetime` through the schema's scalar_map (see gateway.schema).
+DATETIME_SCALAR = strawberry.scalar(
     name="DateTime",
     description="An ISO-8601 instant in UTC with milliseconds, e.g. 2025-10-24T10:00:00.000Z.",
     serialize=_serialize_datetime,
@@ -91,7 +91,7 @@ class WebhookDestination:
 @strawberry.type
 class CallbackSchedule:
     interval_seconds: int | None
-    next_run_at: DateTime | None  # type: ignore[valid-type]
+    next_run_at: datetime.datetime | None
 
 
 @strawberry.type(description="A source of events, created by the Metorial platform.")
@@ -103,8 +103,8 @@ class Callback(Node):
     description: str | None
     url: str | None
     schedule: CallbackSchedule | None
-    created_at: DateTime  # type: ignore[valid-type]
-    updated_at: DateTime  # type: ignore[valid-type]
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
 
     @strawberry.field(description="Destinations receiving this callback's events.")
     async def destinations(
@@ -177,7 +177,7 @@ class CallbackDestination(Node):
         description="Null only when the destination was created with an empty url."
     )
     callbacks: CallbackSelection
-    created_at: DateTime  # type: ignore[valid-type]
+    created_at: datetime.datetime
 
     @classmethod
     def from_record(cls, record: Record) -> CallbackDestination:

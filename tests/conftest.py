@@ -135,3 +135,46 @@ async def make_gateway() -> AsyncIterator[GatewayFactory]:
 async def gateway(emulator: RunningServer, make_gateway: GatewayFactory) -> Gateway:
     gw: Gateway = await make_gateway(emulator.url)
     return gw
+
+
+class Rest:
+    """Direct REST calls to the emulator: set-up and ground truth for gateway tests."""
+
+    def __init__(self, base_url: str, key: str = ALPHA_KEY) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=base_url, headers={"Authorization": f"Bearer {key}"}
+        )
+
+    async def create(self, name: str = "hook", **body: Any) -> dict[str, Any]:
+        payload = {"name": name, "url": "https://example.com/hook", "callbacks": {"type": "all"}}
+        payload.update(body)
+        response = await self.client.post("/callbacks-destinations", json=payload)
+        assert response.status_code == 200, response.text
+        created: dict[str, Any] = response.json()
+        return created
+
+    async def callbacks(self) -> list[dict[str, Any]]:
+        response = await self.client.get("/callbacks", params={"limit": 100})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
+    async def list_all(self, order: str = "asc", **params: Any) -> list[dict[str, Any]]:
+        """Every destination, following has_more_after (the ground truth for paging)."""
+        items: list[dict[str, Any]] = []
+        query: dict[str, Any] = {"limit": 100, "order": order, **params}
+        while True:
+            response = await self.client.get("/callbacks-destinations", params=query)
+            assert response.status_code == 200, response.text
+            body = response.json()
+            items.extend(body["items"])
+            if not body["pagination"]["has_more_after"]:
+                return items
+            query["after"] = body["items"][-1]["id"]
+
+
+@pytest.fixture
+async def rest(emulator: RunningServer) -> AsyncIterator[Rest]:
+    client = Rest(emulator.url)
+    yield client
+    await client.client.aclose()
