@@ -40,3 +40,5 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every request URL at INFO; our own access line is enough.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

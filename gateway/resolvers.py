@@ -29,7 +29,7 @@ async def destinations_connection(
     after: str | None,
     last: int | None,
     before: str | None,
-    order: SortOrder,
+    order: SortOrder | None,
     callback_ids: Sequence[str] | None,
 ) -> CallbackDestinationConnection:
     filter_ids: tuple[str, ...] = ()
@@ -37,7 +37,7 @@ async def destinations_connection(
         if not callback_ids:
             raise bad_input("`callbackIds` must not be empty; omit it to list every destination.")
         filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
-    key = ConnectionKey("destinations", order.value, filter_ids)
+    key = ConnectionKey("destinations", (order or SortOrder.ASC).value, filter_ids)
     request = page_request(
         key,
         first=first,
@@ -58,9 +58,9 @@ async def callbacks_connection(
     after: str | None,
     last: int | None,
     before: str | None,
-    order: SortOrder,
+    order: SortOrder | None,
 ) -> CallbackConnection:
-    key = ConnectionKey("callbacks", order.value)
+    key = ConnectionKey("callbacks", (order or SortOrder.ASC).value)
     request = page_request(
         key,
         first=first,
@@ -111,7 +111,7 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        order: SortOrder = SortOrder.ASC,
+        order: SortOrder | None = SortOrder.ASC,
         callback_ids: list[strawberry.ID] | None = None,
     ) -> CallbackDestinationConnection:
         return await destinations_connection(info, first, after, last, before, order, callback_ids)
@@ -129,6 +129,6 @@ class Query:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        order: SortOrder = SortOrder.ASC,
+        order: SortOrder | None = SortOrder.ASC,
     ) -> CallbackConnection:
         return await callbacks_connection(info, first, after, last, before, order)

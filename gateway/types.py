@@ -114,7 +114,7 @@ class Callback(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        order: SortOrder = SortOrder.ASC,
+        order: SortOrder | None = SortOrder.ASC,
     ) -> Annotated[CallbackDestinationConnection, strawberry.lazy("gateway.types")]:
         from gateway.resolvers import destinations_connection
 
