@@ -60,6 +60,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
+    metrics.watch_cache(cache.stats)
     app.state.cache = cache
     app.state.metrics = metrics
     endpoint = GraphQLEndpoint(build_schema(), settings, metrics, upstream)

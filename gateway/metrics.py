@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import Collector
+
+from gateway.cache import CacheStats
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -43,12 +49,30 @@ class Metrics:
             ["route", "reason"],
             registry=self.registry,
         )
-        self.cache_events = Counter(
-            "gateway_cache_events_total",
-            "Response cache lookups by result (hit, miss, shared)",
-            ["result"],
-            registry=self.registry,
-        )
+
+    def watch_cache(self, stats: CacheStats) -> None:
+        self.registry.register(_CacheCollector(stats))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _CacheCollector(Collector):
+    """Reads the cache's own counters at scrape time (the cache knows nothing of Prometheus)."""
+
+    def __init__(self, stats: CacheStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "gateway_cache_events",
+            "Response cache lookups by result: hit, miss, shared (joined an in-flight fetch)",
+            labels=["result"],
+        )
+        family.add_metric(["hit"], self.stats.hits)
+        family.add_metric(["miss"], self.stats.misses)
+        family.add_metric(["shared"], self.stats.shared)
+        yield family
+        yield CounterMetricFamily(
+            "gateway_cache_invalidations", "Cache drops after writes", self.stats.invalidations
+        )

@@ -1,0 +1,52 @@
+"""A fault-injecting httpx transport, placed under the gateway's upstream client.
+
+Requests pass through to the real emulator over HTTP unless a scripted fault is
+due; every request is recorded so tests can count what reached "the network".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+Fault = Callable[[httpx.Request], httpx.Response]
+
+
+def status(code: int, body: bytes = b"{}", **headers: str) -> Fault:
+    return lambda request: httpx.Response(code, content=body, headers=headers, request=request)
+
+
+def garbage(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=b"<html>oops</html>", request=request)
+
+
+def refused(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("connection refused", request=request)
+
+
+def read_timeout(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out", request=request)
+
+
+class FaultTransport(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str]] = []
+
+    def script(self, *faults: Fault) -> None:
+        """The next requests meet these faults, in order; later ones pass through."""
+        self.faults = list(faults)
+
+    def count(self, method: str | None = None) -> int:
+        return sum(1 for m, _ in self.requests if method is None or m == method)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append((request.method, request.url.path))
+        if self.faults:
+            return self.faults.pop(0)(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -1,0 +1,192 @@
+"""The per-credential response cache and the DataLoaders, counted at the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from tests.conftest import (
+    ALPHA_KEY_2,
+    BETA_KEY,
+    Gateway,
+    GatewayFactory,
+    Rest,
+    RunningServer,
+    start_emulator,
+)
+
+LIST = "{ callbackDestinations(first: 10) { nodes { destinationId name } } }"
+CREATE = """mutation($name: String!) { createCallbackDestination(input: {name: $name,
+  url: "https://e.com", callbacks: {type: ALL}}) { callbackDestination { destinationId } } }"""
+
+
+def upstream_calls(emulator: RunningServer, path_prefix: str = "/callbacks") -> int:
+    app: FastAPI = emulator.app
+    return sum(1 for r in app.state.request_log if r.path.startswith(path_prefix))
+
+
+async def test_identical_query_within_ttl_makes_no_upstream_call(
+    gateway: Gateway, emulator: RunningServer
+) -> None:
+    first = await gateway.data(LIST)
+    calls = upstream_calls(emulator)
+    assert await gateway.data(LIST) == first
+    assert upstream_calls(emulator) == calls
+
+
+async def test_query_after_ttl_calls_upstream_again(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway = await make_gateway(emulator.url, cache_ttl=0.2)
+    await gateway.data(LIST)
+    calls = upstream_calls(emulator)
+    await asyncio.sleep(0.3)
+    await gateway.data(LIST)
+    assert upstream_calls(emulator) == calls + 1
+
+
+async def test_ttl_zero_disables_the_cache(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway = await make_gateway(emulator.url, cache_ttl=0)
+    await gateway.data(LIST)
+    await gateway.data(LIST)
+    assert upstream_calls(emulator) == 2
+
+
+async def test_no_cache_header_skips_reading_the_cache(
+    gateway: Gateway, emulator: RunningServer, rest: Rest
+) -> None:
+    await gateway.data(LIST)
+    await rest.create("behind the gateway's back")
+    cached = await gateway.data(LIST)
+    assert cached["callbackDestinations"]["nodes"] == []
+    fresh = await gateway.data(LIST, headers={"Cache-Control": "no-cache"})
+    assert [n["name"] for n in fresh["callbackDestinations"]["nodes"]] == [
+        "behind the gateway's back"
+    ]
+
+
+async def test_credentials_never_share_cache_entries(
+    gateway: Gateway, emulator: RunningServer, rest: Rest
+) -> None:
+    await rest.create("alpha only")
+    alpha = await gateway.data(LIST)
+    beta = await gateway.data(LIST, key=BETA_KEY)
+    assert [n["name"] for n in alpha["callbackDestinations"]["nodes"]] == ["alpha only"]
+    assert beta["callbackDestinations"]["nodes"] == []
+    # Even a second key of the same instance gets its own entry (and its own upstream call).
+    calls = upstream_calls(emulator)
+    await gateway.data(LIST, key=ALPHA_KEY_2)
+    assert upstream_calls(emulator) == calls + 1
+    # A bad key is never answered from a good key's cache.
+    result = await gateway.query(LIST, key="metorial_sk_not_a_key")
+    assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_writer_reads_its_own_create_update_and_delete_at_once(gateway: Gateway) -> None:
+    assert (await gateway.data(LIST))["callbackDestinations"]["nodes"] == []
+    created = await gateway.data(CREATE, {"name": "new"})
+    destination_id = created["createCallbackDestination"]["callbackDestination"]["destinationId"]
+    by_id = "query($id: ID!) { callbackDestination(id: $id) { name description } }"
+    assert (await gateway.data(by_id, {"id": destination_id}))["callbackDestination"] == {
+        "name": "new",
+        "description": "",
+    }
+    listed = await gateway.data(LIST)
+    assert [n["name"] for n in listed["callbackDestinations"]["nodes"]] == ["new"]
+    await gateway.data(
+        'mutation($id: ID!) { updateCallbackDestination(input: {id: $id, name: "renamed"})'
+        " { userErrors { message } } }",
+        {"id": destination_id},
+    )
+    assert (await gateway.data(by_id, {"id": destination_id}))["callbackDestination"][
+        "name"
+    ] == "renamed"
+    assert [n["name"] for n in (await gateway.data(LIST))["callbackDestinations"]["nodes"]] == [
+        "renamed"
+    ]
+    await gateway.data(
+        "mutation($id: ID!) { deleteCallbackDestination(input: {id: $id}) "
+        "{ userErrors { message } } }",
+        {"id": destination_id},
+    )
+    assert (await gateway.data(LIST))["callbackDestinations"]["nodes"] == []
+
+
+async def test_filtered_lists_are_invalidated_too(gateway: Gateway, rest: Rest) -> None:
+    callback = (await rest.callbacks())[0]["id"]
+    filtered = "query($c: [ID!]) { callbackDestinations(callbackIds: $c) { nodes { name } } }"
+    assert (await gateway.data(filtered, {"c": [callback]}))["callbackDestinations"]["nodes"] == []
+    await gateway.data(CREATE, {"name": "all-type"})
+    nodes = (await gateway.data(filtered, {"c": [callback]}))["callbackDestinations"]["nodes"]
+    assert nodes == [{"name": "all-type"}]
+
+
+async def test_concurrent_identical_queries_share_one_upstream_call(
+    make_gateway: GatewayFactory,
+) -> None:
+    emulator = await start_emulator(latency_ms=150)
+    try:
+        gateway = await make_gateway(emulator.url)
+        results = await asyncio.gather(*(gateway.data(LIST) for _ in range(20)))
+        assert all(r == results[0] for r in results)
+        assert upstream_calls(emulator) == 1
+    finally:
+        await emulator.stop()
+
+
+async def test_nodes_with_duplicates_fetches_each_unique_id_once(
+    gateway: Gateway, emulator: RunningServer, rest: Rest
+) -> None:
+    ids = [(await rest.create(f"d{i}"))["id"] for i in range(5)]
+    emulator.app.state.clear_request_log()
+    data = await gateway.data(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { ... on CallbackDestination { name } } }",
+        {"ids": ids + ids + ids[:2]},
+    )
+    assert [n["name"] for n in data["nodes"]] == [f"d{i}" for i in range(5)] * 2 + ["d0", "d1"]
+    assert upstream_calls(emulator) == 5
+
+
+async def test_nodes_fetches_run_concurrently(make_gateway: GatewayFactory) -> None:
+    emulator = await start_emulator(latency_ms=200)
+    try:
+        rest = Rest(emulator.url)
+        ids = [(await rest.create(f"d{i}"))["id"] for i in range(10)]
+        await rest.client.aclose()
+        gateway = await make_gateway(emulator.url)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await gateway.data("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+        # Ten sequential fetches would take at least 2 s; concurrent ones about 0.2 s.
+        assert loop.time() - started < 1.5
+    finally:
+        await emulator.stop()
+
+
+async def test_list_results_prime_the_loaders(
+    gateway: Gateway, emulator: RunningServer, rest: Rest
+) -> None:
+    chosen = [c["id"] for c in await rest.callbacks()][:2]
+    await rest.create("picky", callbacks={"type": "selected", "callback_id": chosen})
+    emulator.app.state.clear_request_log()
+    data = await gateway.data(
+        "{ callbacks(first: 10) { nodes { destinations(first: 10) { nodes "
+        "{ callbacks { callbacks { callbackId } } } } } } }"
+    )
+    nested = data["callbacks"]["nodes"][0]["destinations"]["nodes"][0]["callbacks"]["callbacks"]
+    assert [c["callbackId"] for c in nested] == chosen
+    paths = [r.path for r in emulator.app.state.request_log]
+    # The callbacks list primed the loader: no callback was fetched again by id.
+    assert not [p for p in paths if p.startswith("/callbacks/")], paths
+
+
+async def test_cache_counters_are_exported(gateway: Gateway) -> None:
+    await gateway.data(LIST)
+    await gateway.data(LIST)
+    text = (await gateway.client.get("/metrics")).text
+    assert 'gateway_cache_events_total{result="hit"} 1.0' in text
+    assert 'gateway_cache_events_total{result="miss"} 1.0' in text
+    assert "gateway_upstream_requests_total{" in text

@@ -1,0 +1,155 @@
+"""Failing upstreams: each fault maps to its code; GETs retry, writes never do."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import GatewayFactory, RunningServer, start_emulator
+from tests.faults import FaultTransport, garbage, read_timeout, refused, status
+
+LIST = "{ callbackDestinations(first: 5) { nodes { id } } }"
+CREATE = """mutation { createCallbackDestination(input: {name: "n", url: "https://e.com",
+  callbacks: {type: ALL}}) { callbackDestination { id } userErrors { message } } }"""
+
+
+@pytest.fixture
+def faults() -> FaultTransport:
+    return FaultTransport()
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (status(500, b'{"code": "internal_server_error"}'), "UPSTREAM_ERROR"),
+        (garbage, "UPSTREAM_ERROR"),
+        (status(404, b"<html>not json</html>"), "UPSTREAM_ERROR"),
+        (read_timeout, "UPSTREAM_TIMEOUT"),
+    ],
+)
+async def test_non_retryable_get_failures_map_to_codes(
+    make_gateway: GatewayFactory,
+    emulator: RunningServer,
+    faults: FaultTransport,
+    fault: object,
+    code: str,
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    faults.script(fault)  # type: ignore[arg-type]
+    result = await gateway.query(LIST)
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == code
+    assert "Traceback" not in error["message"]
+    assert faults.count("GET") == 1
+    # The failure was not cached: the next identical query reaches the upstream and succeeds.
+    assert await gateway.data(LIST) == {"callbackDestinations": {"nodes": []}}
+    assert faults.count("GET") == 2
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [status(503), status(502), status(504), status(429, b"{}", **{"Retry-After": "0"}), refused],
+)
+async def test_transient_get_failure_is_retried_once_then_succeeds(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport, fault: object
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    faults.script(fault)  # type: ignore[arg-type]
+    assert await gateway.data(LIST) == {"callbackDestinations": {"nodes": []}}
+    assert faults.count("GET") == 2
+    metrics = (await gateway.client.get("/metrics")).text
+    assert "gateway_upstream_retries_total{" in metrics
+
+
+async def test_retries_stop_at_the_configured_count(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0, upstream_retries=2)
+    faults.script(status(503), status(503), status(503), status(503))
+    result = await gateway.query(LIST)
+    assert result["errors"][0]["extensions"] == {"code": "UPSTREAM_ERROR", "upstreamStatus": 503}
+    assert faults.count("GET") == 3
+
+
+async def test_persistent_rate_limit_is_rate_limited_with_retry_after(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    body = b'{"code": "rate_limit_exceeded", "message": "Too many requests"}'
+    faults.script(status(429, body, **{"Retry-After": "120"}))
+    result = await gateway.query(LIST)
+    [error] = result["errors"]
+    assert error["extensions"] == {"code": "RATE_LIMITED", "retryAfter": 120.0}
+    assert faults.count("GET") == 1  # waiting 120 s would pass the deadline
+
+
+async def test_real_emulator_rate_limit_is_rate_limited(make_gateway: GatewayFactory) -> None:
+    emulator = await start_emulator(rate_limit=2)
+    try:
+        gateway = await make_gateway(emulator.url, cache_ttl=0)
+        await gateway.data(LIST)
+        await gateway.data(LIST)
+        result = await gateway.query(LIST)
+        [error] = result["errors"]
+        assert error["extensions"]["code"] == "RATE_LIMITED"
+        assert error["extensions"]["retryAfter"] > 0
+    finally:
+        await emulator.stop()
+
+
+async def test_slow_upstream_is_upstream_timeout(make_gateway: GatewayFactory) -> None:
+    emulator = await start_emulator(latency_ms=400)
+    try:
+        gateway = await make_gateway(emulator.url, upstream_timeout=0.1)
+        result = await gateway.query(LIST)
+        assert result["errors"][0]["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+    finally:
+        await emulator.stop()
+
+
+async def test_closed_port_is_upstream_unavailable(make_gateway: GatewayFactory) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    gateway = await make_gateway(f"http://127.0.0.1:{port}", upstream_retries=1)
+    result = await gateway.query(LIST)
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert str(port) not in error["message"]
+    ready = await gateway.client.get("/readyz")
+    assert ready.status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (status(503), "UPSTREAM_ERROR"),
+        (refused, "UPSTREAM_UNAVAILABLE"),
+        (read_timeout, "UPSTREAM_TIMEOUT"),
+        (status(502), "UPSTREAM_ERROR"),
+    ],
+)
+async def test_a_mutation_is_never_sent_twice(
+    make_gateway: GatewayFactory,
+    emulator: RunningServer,
+    faults: FaultTransport,
+    fault: object,
+    code: str,
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults)
+    faults.script(fault)  # type: ignore[arg-type]
+    result = await gateway.query(CREATE)
+    assert result["errors"][0]["extensions"]["code"] == code
+    assert faults.count("POST") == 1
+
+
+async def test_readyz_is_ready_when_the_upstream_answers(
+    make_gateway: GatewayFactory, emulator: RunningServer
+) -> None:
+    gateway = await make_gateway(emulator.url)
+    response = await gateway.client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready"}
+    assert (await gateway.client.get("/healthz")).json() == {"status": "ok"}

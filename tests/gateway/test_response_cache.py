@@ -1,0 +1,94 @@
+"""ResponseCache semantics that need precise interleavings: single flight and writes."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gateway.cache import ResponseCache
+
+KEY = ("credential-a", "/callbacks-destinations", "limit=20")
+OTHER = ("credential-b", "/callbacks-destinations", "limit=20")
+
+
+class Upstream:
+    """A fetch whose answers the test releases by hand."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+        self.fail = False
+
+    async def fetch(self) -> dict[str, int]:
+        self.calls += 1
+        call = self.calls
+        await self.release.wait()
+        if self.fail:
+            raise RuntimeError("upstream down")
+        return {"call": call}
+
+
+async def test_concurrent_callers_share_one_fetch() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    waiters = [asyncio.create_task(cache.get_or_fetch(KEY, upstream.fetch)) for _ in range(5)]
+    await asyncio.sleep(0)
+    upstream.release.set()
+    assert [await w for w in waiters] == [{"call": 1}] * 5
+    assert upstream.calls == 1
+    assert cache.stats.shared == 4
+
+
+async def test_a_failure_is_not_shared_with_later_callers() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    upstream.fail = True
+    upstream.release.set()
+    with pytest.raises(RuntimeError):
+        await cache.get_or_fetch(KEY, upstream.fetch)
+    upstream.fail = False
+    assert await cache.get_or_fetch(KEY, upstream.fetch) == {"call": 2}
+
+
+async def test_a_fetch_started_before_a_write_is_neither_joined_nor_stored() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    before_write = asyncio.create_task(cache.get_or_fetch(KEY, upstream.fetch))
+    await asyncio.sleep(0)
+    cache.invalidate("credential-a", "/callbacks-destinations")
+    after_write = asyncio.create_task(cache.get_or_fetch(KEY, upstream.fetch))
+    await asyncio.sleep(0)
+    upstream.release.set()
+    assert await before_write == {"call": 1}
+    assert await after_write == {"call": 2}
+    assert await cache.get_or_fetch(KEY, upstream.fetch) == {"call": 2}
+
+
+async def test_invalidation_drops_only_that_credentials_entries() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    upstream.release.set()
+    await cache.get_or_fetch(KEY, upstream.fetch)
+    await cache.get_or_fetch(OTHER, upstream.fetch)
+    callbacks_key = ("credential-a", "/callbacks", "limit=20")
+    await cache.get_or_fetch(callbacks_key, upstream.fetch)
+    cache.invalidate("credential-a", "/callbacks-destinations")
+    assert len(cache) == 2
+    assert await cache.get_or_fetch(OTHER, upstream.fetch) == {"call": 2}
+    assert await cache.get_or_fetch(callbacks_key, upstream.fetch) == {"call": 3}
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_shared_fetch() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    first = asyncio.create_task(cache.get_or_fetch(KEY, upstream.fetch))
+    second = asyncio.create_task(cache.get_or_fetch(KEY, upstream.fetch))
+    await asyncio.sleep(0)
+    first.cancel()
+    upstream.release.set()
+    assert await second == {"call": 1}
+    assert first.cancelled()
+
+
+async def test_skipping_the_cache_still_refreshes_it() -> None:
+    cache, upstream = ResponseCache(ttl=60, maxsize=10), Upstream()
+    upstream.release.set()
+    await cache.get_or_fetch(KEY, upstream.fetch)
+    assert await cache.get_or_fetch(KEY, upstream.fetch, read_cache=False) == {"call": 2}
+    assert await cache.get_or_fetch(KEY, upstream.fetch) == {"call": 2}
