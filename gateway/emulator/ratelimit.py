@@ -63,7 +63,8 @@ class RateLimiter:
             allowed = len(hits) < self.limit
             if allowed:
                 hits.append(now)
-            reset = math.ceil(hits[0] + self.window_seconds - now) if hits else 0
+            # Rounded first, so float noise never turns 600 s into 601.
+            reset = math.ceil(round(hits[0] - now + self.window_seconds, 3)) if hits else 0
             return RateLimitStatus(
                 allowed=allowed,
                 limit=self.limit,
