@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 from gateway.cache import ResponseCache
 from gateway.http import GraphQLEndpoint, Refusal
 from gateway.metrics import Metrics
+from gateway.persisted import PersistedQueries, load_manifest
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.upstream import Upstream
@@ -63,7 +64,13 @@ def create_app(
     metrics.watch_cache(cache.stats)
     app.state.cache = cache
     app.state.metrics = metrics
-    endpoint = GraphQLEndpoint(build_schema(), settings, metrics, upstream)
+    manifest = (
+        load_manifest(settings.persisted_queries_file) if settings.persisted_queries_file else {}
+    )
+    persisted = PersistedQueries(
+        maxsize=settings.apq_maxsize, manifest=manifest, safelist_only=settings.safelist_only
+    )
+    endpoint = GraphQLEndpoint(build_schema(settings), settings, metrics, upstream, persisted)
 
     @app.exception_handler(Refusal)
     async def refused(request: Request, exc: Refusal) -> Response:

@@ -24,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from gateway.emulator import cli as emulator_cli
+    from gateway.emulator.cli import add_arguments, run
 
     parser = argparse.ArgumentParser(
         prog="gateway",
@@ -46,8 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     emulator = commands.add_parser("emulator", help="run the REST API emulator alone")
-    emulator_cli.add_arguments(emulator)
-    emulator.set_defaults(run=emulator_cli.run)
+    add_arguments(emulator)
+    emulator.set_defaults(run=run)
 
     export = commands.add_parser("export-schema", help="print the schema as SDL")
     export.add_argument("--output", type=Path, help="write to FILE instead of stdout")
@@ -87,7 +87,14 @@ def _serve(args: argparse.Namespace) -> None:
         print("gateway: callers without Authorization use the emulator's demo key")
     print(f"gateway: GraphiQL at http://{args.host}:{args.port}/graphql", flush=True)
     app = create_app(settings, emulator=emulator)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=30,  # in-flight requests finish on SIGTERM
+    )
 
 
 def _export_schema(args: argparse.Namespace) -> None:

@@ -40,6 +40,8 @@ def too_complex(message: str) -> GraphQLError:
 
 
 MASKED_MESSAGE = "Internal server error."
+# graphql-core's syntax error when a document passes the parser's max_tokens.
+LEXER_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
 
 
 def format_error(error: GraphQLError) -> dict[str, Any]:
@@ -54,7 +56,9 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         message = original.message
     elif original is None or isinstance(original, GraphQLError) or _is_coercion(error):
         extensions = dict(error.extensions or {})
-        extensions.setdefault("code", ErrorCode.BAD_USER_INPUT.value)
+        too_many_tokens = error.message.startswith(LEXER_LIMIT_MESSAGE)
+        code = ErrorCode.QUERY_TOO_COMPLEX if too_many_tokens else ErrorCode.BAD_USER_INPUT
+        extensions.setdefault("code", code.value)
         message = error.message
     else:
         return _with_location(

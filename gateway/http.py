@@ -26,6 +26,7 @@ from strawberry.types.graphql import OperationType
 from gateway.context import Context
 from gateway.errors import ErrorCode, format_error
 from gateway.metrics import Metrics
+from gateway.persisted import HashMismatch, PersistedQueries, PersistedQueryError
 from gateway.settings import Settings
 from gateway.upstream import Credential, Upstream
 
@@ -72,7 +73,9 @@ class GraphQLEndpoint:
         settings: Settings,
         metrics: Metrics,
         upstream: Callable[[], Upstream],
+        persisted: PersistedQueries,
     ) -> None:
+        self.persisted = persisted
         self.schema = schema
         self.settings = settings
         self.metrics = metrics
@@ -149,7 +152,12 @@ class GraphQLEndpoint:
     ) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise Refusal(400, "The body must be a JSON object (or a batch: an array of them).")
-        query = data.get("query")
+        try:
+            query = self.persisted.resolve(data.get("query"), data.get("extensions"))
+        except PersistedQueryError as exc:
+            return {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+        except HashMismatch:
+            raise Refusal(400, "provided sha does not match query") from None
         variables = data.get("variables")
         operation_name = data.get("operationName")
         if not isinstance(query, str) or not query.strip():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -13,11 +12,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
+from gateway.limits import QueryLimits, limit_rules
 from gateway.mutations import Mutation
 from gateway.resolvers import Query
+from gateway.settings import Settings
 from gateway.types import DATETIME_SCALAR, Callback, CallbackDestination
 
 logger = logging.getLogger("gateway.errors")
+PARSE_CACHE_SIZE = 512  # distinct documents whose parse and validation results are kept
 
 
 class GatewaySchema(strawberry.Schema):
@@ -31,16 +33,23 @@ class GatewaySchema(strawberry.Schema):
                 logger.error("unexpected error in %s", error.path, exc_info=original)
 
 
-def build_schema(extensions: list[Any] | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+    """The schema with its limits; validation rules are built here, once."""
+    settings = settings or Settings()
+    rules = limit_rules(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        introspection=settings.introspection,
+    )
     return GatewaySchema(
         query=Query,
         mutation=Mutation,
         types=[CallbackDestination, Callback],
         config=StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
         extensions=[
-            lambda: ParserCache(maxsize=256),
-            lambda: ValidationCache(maxsize=256),
-            *(extensions or []),
+            lambda: QueryLimits(rules, max_tokens=settings.max_tokens),
+            lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),
         ],
     )
 

@@ -41,6 +41,7 @@ class Settings:
     max_page_size: int = 100
     introspection: bool = True
     apq_maxsize: int = 1000
+    persisted_queries_file: str | None = None
     safelist_only: bool = False
     cors_origins: tuple[str, ...] = ()
     log_level: str = "INFO"
@@ -96,7 +97,8 @@ DESCRIPTIONS: dict[str, str] = {
     "max_page_size": "largest first/last accepted",
     "introspection": "allow introspection queries",
     "apq_maxsize": "persisted query documents kept",
-    "safelist_only": "run only documents already persisted (safelist mode)",
+    "persisted_queries_file": "persisted queries manifest (Apollo JSON or {sha256: query})",
+    "safelist_only": "run only the manifest's documents (safelist mode)",
     "cors_origins": "comma-separated origins allowed by CORS; empty = none",
     "log_level": "logging level",
 }

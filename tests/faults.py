@@ -34,6 +34,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.inner = httpx.AsyncHTTPTransport()
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
+        self.headers: list[httpx.Headers] = []
 
     def script(self, *faults: Fault) -> None:
         """The next requests meet these faults, in order; later ones pass through."""
@@ -44,6 +45,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
+        self.headers.append(request.headers)
         if self.faults:
             return self.faults.pop(0)(request)
         return await self.inner.handle_async_request(request)

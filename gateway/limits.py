@@ -1,0 +1,112 @@
+"""Query limits: depth, aliases and tokens, refused before any upstream call.
+
+The validation rules are built once per schema (not per request), so that
+strawberry's ValidationCache, keyed by (schema, document, rules), actually hits.
+
+Usage::
+
+    rules = limit_rules(max_depth=10, max_aliases=30, introspection=True)
+    Schema(..., extensions=[lambda: QueryLimits(rules, max_tokens=2000)])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import (
+    ASTValidationRule,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+)
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+
+from gateway.errors import too_complex
+
+Rules = tuple[type[ASTValidationRule], ...]
+
+
+def limit_rules(*, max_depth: int, max_aliases: int, introspection: bool) -> Rules:
+    rules: list[type[ASTValidationRule]] = [_depth_rule(max_depth), _alias_rule(max_aliases)]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(rules)
+
+
+class QueryLimits(SchemaExtension):
+    def __init__(self, rules: Rules, *, max_tokens: int) -> None:
+        self.rules = rules
+        self.max_tokens = max_tokens
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = context.validation_rules + self.rules
+        # graphql-core stops lexing past this many tokens (see errors.LEXER_LIMIT_MESSAGE)
+        context.parse_options["max_tokens"] = self.max_tokens
+        yield
+
+
+def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    class MaxDepthRule(ASTValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                f.name.value: f
+                for f in self.context.document.definitions
+                if isinstance(f, FragmentDefinitionNode)
+            }
+            depth = _depth(node.selection_set, fragments, frozenset())
+            if depth > max_depth:
+                name = node.name.value if node.name else "anonymous"
+                self.report_error(
+                    too_complex(
+                        f"Operation '{name}' is {depth} levels deep; the limit is {max_depth}."
+                    )
+                )
+
+    return MaxDepthRule
+
+
+def _depth(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    visited: frozenset[str],
+) -> int:
+    if selection_set is None:
+        return 0
+    deepest = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value.startswith("__"):
+                continue  # introspection is bounded by the schema itself
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visited))
+        elif isinstance(selection, InlineFragmentNode):
+            deepest = max(deepest, _depth(selection.selection_set, fragments, visited))
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in visited:  # cycles are another rule's job
+                deepest = max(deepest, _depth(fragment.selection_set, fragments, visited | {name}))
+    return deepest
+
+
+def _alias_rule(max_aliases: int) -> type[ASTValidationRule]:
+    class MaxAliasesRule(ASTValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.count = 0
+
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            if node.alias is not None:
+                self.count += 1
+                if self.count == max_aliases + 1:
+                    self.report_error(
+                        too_complex(f"The document uses more than {max_aliases} aliases.")
+                    )
+
+    return MaxAliasesRule

@@ -1,0 +1,129 @@
+"""Query limits: each at and past its edge, refused before any upstream call."""
+
+from __future__ import annotations
+
+from graphql import get_introspection_query
+
+from gateway.schema import PARSE_CACHE_SIZE
+from tests.conftest import Gateway, GatewayFactory, RunningServer
+
+
+def nested(depth: int) -> str:
+    """A query `depth` fields deep: callbacks > nodes > destinations > nodes > ..."""
+    chain = ["callbacks(first: 1)", "nodes", "destinations(first: 1)", "nodes", "callbacks"]
+    chain += ["callbacks", "destinations(first: 1)", "nodes"] * 3
+    fields = chain[: depth - 1]
+    leaf = "__typename"
+    body = "id" if fields[-1] in ("nodes", "callbacks") else leaf
+    query = body
+    for field in reversed(fields):
+        query = f"{field} {{ {query} }}"
+    return "{ " + query + " }"
+
+
+async def upstream_count(emulator: RunningServer) -> int:
+    return len(emulator.app.state.request_log)
+
+
+async def test_depth_at_the_limit_runs_and_past_it_is_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_depth=4)
+    ok = await gateway.query(nested(4))
+    assert "errors" not in ok, ok
+    before = await upstream_count(emulator)
+    refused = await gateway.query(nested(5))
+    assert refused["data"] is None
+    [error] = refused["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "5 levels deep; the limit is 4" in error["message"]
+    assert await upstream_count(emulator) == before
+
+
+async def test_depth_counts_through_fragments(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_depth=3)
+    query = """query Deep { callbacks { ...C } }
+      fragment C on CallbackConnection { nodes { destinations { nodes { id } } } }"""
+    result = await gateway.query(query)
+    assert result["errors"][0]["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "'Deep' is 5 levels deep" in result["errors"][0]["message"]
+
+
+async def test_aliases_at_the_limit_run_and_past_it_are_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_aliases=3)
+    three = "{ a: __typename b: __typename c: __typename }"
+    assert await gateway.data(three) == {"a": "Query", "b": "Query", "c": "Query"}
+    result = await gateway.query("{ a: __typename b: __typename c: __typename d: __typename }")
+    assert result["data"] is None
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "more than 3 aliases" in error["message"]
+
+
+async def test_tokens_at_the_limit_run_and_past_it_are_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_tokens=5)
+    assert await gateway.data("{ __typename }") == {"__typename": "Query"}  # 3 tokens
+    assert await gateway.data("query Q { __typename }") == {"__typename": "Query"}  # 5 tokens
+    result = await gateway.query("query Q { __typename __typename }")  # 6 tokens
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "more than 5 tokens" in error["message"]
+
+
+async def test_standard_introspection_query_passes_every_default_limit(gateway: Gateway) -> None:
+    for descriptions in (True, False):
+        query = get_introspection_query(descriptions=descriptions, specified_by_url=True)
+        data = await gateway.data(query, key=None)
+        names = {t["name"] for t in data["__schema"]["types"]}
+        assert {"CallbackDestination", "Callback", "PageInfo", "UserError"} <= names
+
+
+async def test_introspection_can_be_turned_off(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, introspection=False)
+    result = await gateway.query("{ __schema { queryType { name } } }")
+    assert result["data"] is None
+    assert "introspection" in result["errors"][0]["message"].lower()
+    assert await gateway.data("{ callbackDestinations { nodes { id } } }") is not None
+
+
+async def test_first_above_the_configured_page_size_is_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_page_size=10)
+    result = await gateway.query("{ callbackDestinations(first: 11) { nodes { id } } }")
+    assert "between 0 and 10" in result["errors"][0]["message"]
+
+
+async def test_batches_past_the_limit_are_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_batch=2)
+    two = await gateway.client.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
+    assert two.status_code == 200
+    three = await gateway.client.post("/graphql", json=[{"query": "{ __typename }"}] * 3)
+    assert three.status_code == 400
+    assert "1 to 2 operations" in three.json()["errors"][0]["message"]
+
+
+async def test_parse_and_validation_caches_hit_across_requests(gateway: Gateway) -> None:
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    parse_cache = _get_parse_cache(PARSE_CACHE_SIZE)
+    validate_cache = _get_validate_cache(PARSE_CACHE_SIZE)
+    query = "query CacheProbe { callbackDestinations(first: 3) { nodes { name } } }"
+    await gateway.data(query)
+    parse_hits = parse_cache.cache_info().hits
+    validate_hits = validate_cache.cache_info().hits
+    await gateway.data(query)
+    await gateway.data(query)
+    assert parse_cache.cache_info().hits == parse_hits + 2
+    assert validate_cache.cache_info().hits == validate_hits + 2
