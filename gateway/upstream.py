@@ -102,10 +102,12 @@ class Upstream:
         """POST/PATCH/DELETE, sent exactly once; invalidates this credential's destinations."""
         content = None if body is None else orjson.dumps(body)
         deadline = time.monotonic() + self.settings.upstream_timeout
-        response = await self._send(credential, method, path, "", content, deadline, request_id)
-        data = _json_or_raise(response)
-        self.cache.invalidate(credential.fingerprint, DESTINATIONS_PATH)
-        return data
+        try:
+            response = await self._send(credential, method, path, "", content, deadline, request_id)
+            return _json_or_raise(response)
+        finally:
+            # Even a failed or timed-out write may have happened upstream: drop what it touched.
+            self.cache.invalidate(credential.fingerprint, DESTINATIONS_PATH)
 
     async def _get_with_retries(
         self, credential: Credential, path: str, query: str, request_id: str | None

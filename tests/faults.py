@@ -35,6 +35,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.headers: list[httpx.Headers] = []
+        self.lose_responses = 0  # requests that reach the upstream but whose answer is lost
 
     def script(self, *faults: Fault) -> None:
         """The next requests meet these faults, in order; later ones pass through."""
@@ -48,7 +49,12 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.headers.append(request.headers)
         if self.faults:
             return self.faults.pop(0)(request)
-        return await self.inner.handle_async_request(request)
+        response = await self.inner.handle_async_request(request)
+        if self.lose_responses:
+            self.lose_responses -= 1
+            await response.aclose()
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
 
     async def aclose(self) -> None:
         await self.inner.aclose()

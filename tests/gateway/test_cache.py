@@ -15,6 +15,7 @@ from tests.conftest import (
     RunningServer,
     start_emulator,
 )
+from tests.faults import FaultTransport
 
 LIST = "{ callbackDestinations(first: 10) { nodes { destinationId name } } }"
 CREATE = """mutation($name: String!) { createCallbackDestination(input: {name: $name,
@@ -190,3 +191,17 @@ async def test_cache_counters_are_exported(gateway: Gateway) -> None:
     assert 'gateway_cache_events_total{result="hit"} 1.0' in text
     assert 'gateway_cache_events_total{result="miss"} 1.0' in text
     assert "gateway_upstream_requests_total{" in text
+
+
+async def test_a_write_whose_answer_was_lost_still_invalidates(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    faults = FaultTransport()
+    gateway: Gateway = await make_gateway(emulator.url, transport=faults)
+    assert (await gateway.data(LIST))["callbackDestinations"]["nodes"] == []
+    faults.lose_responses = 1
+    result = await gateway.query(CREATE, {"name": "maybe"})
+    assert result["errors"][0]["extensions"]["code"] == "UPSTREAM_TIMEOUT"
+    # The create did happen upstream; the writer's next read must not hide it.
+    listed = await gateway.data(LIST)
+    assert [n["name"] for n in listed["callbackDestinations"]["nodes"]] == ["maybe"]
