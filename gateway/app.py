@@ -12,9 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import ResponseCache
-from gateway.http import GraphQLEndpoint, Refusal
+from gateway.graphiql import ASSETS_ROUTE, GraphiQL
+from gateway.http import EXAMPLE_QUERY, GraphQLEndpoint, Refusal
 from gateway.metrics import Metrics
 from gateway.persisted import PersistedQueries, load_manifest
+from gateway.result_cache import ResultCache
 from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.upstream import Upstream
@@ -61,7 +63,6 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    metrics.watch_cache(cache.stats)
     app.state.cache = cache
     app.state.metrics = metrics
     manifest = (
@@ -70,7 +71,17 @@ def create_app(
     persisted = PersistedQueries(
         maxsize=settings.apq_maxsize, manifest=manifest, safelist_only=settings.safelist_only
     )
-    endpoint = GraphQLEndpoint(build_schema(settings), settings, metrics, upstream, persisted)
+    results = ResultCache(ttl=settings.cache_ttl)
+    metrics.watch_caches(cache.stats, results.stats)
+    endpoint = GraphQLEndpoint(
+        build_schema(settings), settings, metrics, upstream, persisted, results
+    )
+
+    if emulator is not None:  # embedded: GraphiQL opens with the emulator's demo key
+        from gateway.emulator import DEMO_API_KEY
+
+        demo = {"Authorization": f"Bearer {DEMO_API_KEY}"}
+        endpoint.ide = GraphiQL(example_query=EXAMPLE_QUERY, headers=demo)
 
     @app.exception_handler(Refusal)
     async def refused(request: Request, exc: Refusal) -> Response:
@@ -78,6 +89,8 @@ def create_app(
 
     app.add_api_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
     app.add_api_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
+
+    app.add_api_route(ASSETS_ROUTE, endpoint.ide.asset, methods=["GET"], include_in_schema=False)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

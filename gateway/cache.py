@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -30,10 +31,10 @@ class ResponseCache:
     def __init__(self, *, ttl: float, maxsize: int) -> None:
         self.ttl = ttl
         self.stats = CacheStats()
-        self._entries: TTLCache[CacheKey, Any] | None = (
+        self._entries: TTLCache[CacheKey, tuple[Any, float]] | None = (
             TTLCache(maxsize=maxsize, ttl=ttl) if ttl > 0 and maxsize > 0 else None
         )
-        self._inflight: dict[tuple[CacheKey, int], asyncio.Task[Any]] = {}
+        self._inflight: dict[tuple[CacheKey, int], asyncio.Task[tuple[Any, float]]] = {}
         self._generations: dict[str, int] = {}
 
     async def get_or_fetch(
@@ -44,10 +45,21 @@ class ResponseCache:
         read_cache: bool = True,
     ) -> Any:
         """The cached value for `key`, or the result of one shared `fetch()`."""
-        generation = self._generations.get(key[0], 0)
+        value, _ = await self.get_or_fetch_dated(key, fetch, read_cache=read_cache)
+        return value
+
+    async def get_or_fetch_dated(
+        self,
+        key: CacheKey,
+        fetch: Callable[[], Awaitable[Any]],
+        *,
+        read_cache: bool = True,
+    ) -> tuple[Any, float]:
+        """Like `get_or_fetch`, with the `time.monotonic()` at which the value was fetched."""
+        generation = self.generation(key[0])
         if read_cache and self._entries is not None:
-            found = self._entries.get(key, _MISSING)
-            if found is not _MISSING:
+            found = self._entries.get(key)
+            if found is not None:
                 self.stats.hits += 1
                 return found
         self.stats.misses += 1
@@ -65,11 +77,16 @@ class ResponseCache:
 
     async def _fetch_and_store(
         self, key: CacheKey, generation: int, fetch: Callable[[], Awaitable[Any]]
-    ) -> Any:
-        value = await fetch()
-        if self._entries is not None and self._generations.get(key[0], 0) == generation:
-            self._entries[key] = value
-        return value
+    ) -> tuple[Any, float]:
+        started = time.monotonic()
+        entry = (await fetch(), started)
+        if self._entries is not None and self.generation(key[0]) == generation:
+            self._entries[key] = entry
+        return entry
+
+    def generation(self, fingerprint: str) -> int:
+        """Bumped by every write of this credential: results computed before are stale."""
+        return self._generations.get(fingerprint, 0)
 
     def _forget(self, flight: tuple[CacheKey, int], task: asyncio.Task[Any]) -> None:
         if self._inflight.get(flight) is task:
@@ -89,6 +106,3 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return 0 if self._entries is None else len(self._entries)
-
-
-_MISSING = object()

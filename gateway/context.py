@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +37,8 @@ class Context:
             load_fn=lambda ids: self._load_many(CALLBACKS_PATH, ids)
         )
         self._all_callbacks: asyncio.Future[list[Record]] | None = None
+        # When the oldest upstream data this request used was fetched (time.monotonic()).
+        self.oldest_data = time.monotonic()
 
     def require_credential(self) -> Credential:
         if self.credential is None:
@@ -46,13 +49,15 @@ class Context:
         return self.credential
 
     async def get(self, path: str, query: Query = ()) -> JSON:
-        return await self.upstream.get(
+        value, fetched_at = await self.upstream.get_dated(
             self.require_credential(),
             path,
             query,
             read_cache=self.read_cache,
             request_id=self.request_id,
         )
+        self.oldest_data = min(self.oldest_data, fetched_at)
+        return value
 
     async def write(self, method: str, path: str, body: dict[str, Any] | None = None) -> JSON:
         return await self.upstream.write(

@@ -16,17 +16,18 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from gateway.context import Context
 from gateway.errors import ErrorCode, format_error
+from gateway.graphiql import GraphiQL
 from gateway.metrics import Metrics
 from gateway.persisted import HashMismatch, PersistedQueries, PersistedQueryError
+from gateway.result_cache import ResultCache, is_query
 from gateway.settings import Settings
 from gateway.upstream import Credential, Upstream
 
@@ -74,19 +75,19 @@ class GraphQLEndpoint:
         metrics: Metrics,
         upstream: Callable[[], Upstream],
         persisted: PersistedQueries,
+        results: ResultCache,
     ) -> None:
         self.persisted = persisted
+        self.results = results
         self.schema = schema
         self.settings = settings
         self.metrics = metrics
         self.upstream = upstream
-        self.ide_html = get_graphql_ide_html().replace(
-            "const EXAMPLE_QUERY = `", "const EXAMPLE_QUERY = `" + EXAMPLE_QUERY + "\n", 1
-        )
+        self.ide = GraphiQL(example_query=EXAMPLE_QUERY)  # the page for browsers
 
     async def handle_get(self, request: Request) -> Response:
         if "query" not in request.query_params and _wants_html(request):
-            return HTMLResponse(self.ide_html)
+            return self.ide.page(request)
         params = request.query_params
         return await self._respond(
             request,
@@ -133,29 +134,30 @@ class GraphQLEndpoint:
             if isinstance(data, list):
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
-                results: Any = [
-                    await self._execute(request, item, request_id, get=get) for item in data
-                ]
+                parts = [await self._execute(request, item, request_id, get=get) for item in data]
+                body = b"[" + b",".join(part for part, _ in parts) + b"]"
+                ok = all(part_ok for _, part_ok in parts)
                 operation = "batch"
             else:
-                results = await self._execute(request, data, request_id, get=get)
+                body, ok = await self._execute(request, data, request_id, get=get)
                 operation = _operation_name(data)
         except Refusal as refusal:
             self._log(request_id, operation, started, f"refused:{refusal.status}")
             return refusal.response(headers)
-        outcome = _outcome(results)
-        self._log(request_id, operation, started, outcome)
-        return _json(results, 200, headers)
+        self._log(request_id, operation, started, "ok" if ok else "error")
+        return Response(body, 200, headers, media_type="application/json")
 
     async def _execute(
         self, request: Request, data: Any, request_id: str, *, get: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[bytes, bool]:
+        """One operation's response body, and whether it is free of errors."""
         if not isinstance(data, dict):
             raise Refusal(400, "The body must be a JSON object (or a batch: an array of them).")
         try:
             query = self.persisted.resolve(data.get("query"), data.get("extensions"))
         except PersistedQueryError as exc:
-            return {"errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
+            error = {"message": exc.message, "extensions": {"code": exc.code}}
+            return orjson.dumps({"errors": [error]}), False
         except HashMismatch:
             raise Refusal(400, "provided sha does not match query") from None
         variables = data.get("variables")
@@ -166,12 +168,18 @@ class GraphQLEndpoint:
             raise Refusal(400, "`variables` must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise Refusal(400, "`operationName` must be a string.")
-        context = Context(
-            self.upstream(),
-            _credential(request, self.settings),
-            read_cache=not _no_cache(request),
-            request_id=request_id,
-        )
+        credential = _credential(request, self.settings)
+        read_cache = not _no_cache(request)
+        upstream = self.upstream()
+        key = generation = None
+        if credential is not None:
+            key = self.results.key(credential.fingerprint, query, variables, operation_name)
+            generation = upstream.cache.generation(credential.fingerprint)
+        if key is not None and generation is not None and read_cache:
+            cached = self.results.get(key, generation)
+            if cached is not None:
+                return cached, True
+        context = Context(upstream, credential, read_cache=read_cache, request_id=request_id)
         try:
             result = await self.schema.execute(
                 query,
@@ -185,10 +193,13 @@ class GraphQLEndpoint:
         except (MissingQueryError, CannotGetOperationTypeError):
             message = f"Unknown operation {operation_name!r}." if operation_name else ""
             raise Refusal(400, message or "No GraphQL operation found.") from None
-        body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [format_error(e) for e in result.errors]
-        return body
+            errors = [format_error(e) for e in result.errors]
+            return orjson.dumps({"data": result.data, "errors": errors}), False
+        body = orjson.dumps({"data": result.data})
+        if key is not None and generation is not None and is_query(query, operation_name):
+            self.results.put(key, generation, body, context.oldest_data)
+        return body, True
 
     def _log(self, request_id: str, operation: str, started: float, outcome: str) -> None:
         elapsed = time.perf_counter() - started
@@ -244,8 +255,3 @@ def _no_cache(request: Request) -> bool:
 def _operation_name(data: Any) -> str:
     name = data.get("operationName") if isinstance(data, dict) else None
     return name if isinstance(name, str) and _REQUEST_ID.match(name) else "anonymous"
-
-
-def _outcome(results: Any) -> str:
-    items = results if isinstance(results, list) else [results]
-    return "error" if any(item.get("errors") for item in items) else "ok"

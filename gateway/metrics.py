@@ -50,8 +50,8 @@ class Metrics:
             registry=self.registry,
         )
 
-    def watch_cache(self, stats: CacheStats) -> None:
-        self.registry.register(_CacheCollector(stats))
+    def watch_caches(self, upstream: CacheStats, results: CacheStats) -> None:
+        self.registry.register(_CacheCollector(upstream, results))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -60,19 +60,28 @@ class Metrics:
 class _CacheCollector(Collector):
     """Reads the cache's own counters at scrape time (the cache knows nothing of Prometheus)."""
 
-    def __init__(self, stats: CacheStats) -> None:
-        self.stats = stats
+    def __init__(self, upstream: CacheStats, results: CacheStats) -> None:
+        self.upstream = upstream
+        self.results = results
 
     def collect(self) -> Iterator[CounterMetricFamily]:
         family = CounterMetricFamily(
             "gateway_cache_events",
-            "Response cache lookups by result: hit, miss, shared (joined an in-flight fetch)",
+            "Upstream GET cache lookups by result: hit, miss, shared (joined an in-flight fetch)",
             labels=["result"],
         )
-        family.add_metric(["hit"], self.stats.hits)
-        family.add_metric(["miss"], self.stats.misses)
-        family.add_metric(["shared"], self.stats.shared)
+        family.add_metric(["hit"], self.upstream.hits)
+        family.add_metric(["miss"], self.upstream.misses)
+        family.add_metric(["shared"], self.upstream.shared)
         yield family
         yield CounterMetricFamily(
-            "gateway_cache_invalidations", "Cache drops after writes", self.stats.invalidations
+            "gateway_cache_invalidations", "Cache drops after writes", self.upstream.invalidations
         )
+        results = CounterMetricFamily(
+            "gateway_result_cache_events",
+            "Whole-result cache lookups (served before execution) by result",
+            labels=["result"],
+        )
+        results.add_metric(["hit"], self.results.hits)
+        results.add_metric(["miss"], self.results.misses)
+        yield results

@@ -73,7 +73,7 @@ class Upstream:
         self.cache = cache
         self.metrics = metrics
 
-    async def get(
+    async def get_dated(
         self,
         credential: Credential,
         path: str,
@@ -81,10 +81,11 @@ class Upstream:
         *,
         read_cache: bool = True,
         request_id: str | None = None,
-    ) -> JSON:
+    ) -> tuple[JSON, float]:
+        """A GET answer, cached per credential, and when it was fetched (time.monotonic())."""
         normalized = urlencode(sorted(query))
         key = (credential.fingerprint, path, normalized)
-        return await self.cache.get_or_fetch(
+        return await self.cache.get_or_fetch_dated(
             key,
             lambda: self._get_with_retries(credential, path, normalized, request_id),
             read_cache=read_cache,

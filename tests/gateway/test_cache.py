@@ -15,7 +15,7 @@ from tests.conftest import (
     RunningServer,
     start_emulator,
 )
-from tests.faults import FaultTransport
+from tests.faults import FaultTransport, status
 
 LIST = "{ callbackDestinations(first: 10) { nodes { destinationId name } } }"
 CREATE = """mutation($name: String!) { createCallbackDestination(input: {name: $name,
@@ -186,8 +186,11 @@ async def test_list_results_prime_the_loaders(
 
 async def test_cache_counters_are_exported(gateway: Gateway) -> None:
     await gateway.data(LIST)
-    await gateway.data(LIST)
+    await gateway.data(LIST)  # the same document: served whole, before execution
+    await gateway.data(LIST.replace("name", "name destinationId"))  # same upstream GET
     text = (await gateway.client.get("/metrics")).text
+    assert 'gateway_result_cache_events_total{result="hit"} 1.0' in text
+    assert 'gateway_result_cache_events_total{result="miss"} 2.0' in text
     assert 'gateway_cache_events_total{result="hit"} 1.0' in text
     assert 'gateway_cache_events_total{result="miss"} 1.0' in text
     assert "gateway_upstream_requests_total{" in text
@@ -205,3 +208,36 @@ async def test_a_write_whose_answer_was_lost_still_invalidates(
     # The create did happen upstream; the writer's next read must not hide it.
     listed = await gateway.data(LIST)
     assert [n["name"] for n in listed["callbackDestinations"]["nodes"]] == ["maybe"]
+
+
+async def test_whole_results_are_never_staler_than_their_upstream_data(
+    emulator: RunningServer, make_gateway: GatewayFactory, rest: Rest
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, cache_ttl=0.4)
+    await gateway.data(LIST)  # the upstream list is fetched (and cached) now
+    await asyncio.sleep(0.25)
+    other = LIST.replace("name", "name destinationId")
+    await gateway.data(other)  # built from the 0.25 s old upstream entry
+    await rest.create("later")
+    await asyncio.sleep(0.2)  # the upstream entry has expired; the result must too
+    fresh = await gateway.data(other)
+    assert [n["name"] for n in fresh["callbackDestinations"]["nodes"]] == ["later"]
+
+
+async def test_results_differ_by_variables_and_errors_are_not_kept(
+    emulator: RunningServer, make_gateway: GatewayFactory, rest: Rest
+) -> None:
+    faults = FaultTransport()
+    gateway: Gateway = await make_gateway(emulator.url, transport=faults, upstream_retries=0)
+    query = "query($n: Int) { callbackDestinations(first: $n) { nodes { name } } }"
+    await rest.create("one")
+    await rest.create("two")
+    faults.script(status(503))
+    failed = await gateway.query(query, {"n": 1})
+    assert failed["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
+    one = await gateway.data(query, {"n": 1})
+    two = await gateway.data(query, {"n": 2})
+    assert len(one["callbackDestinations"]["nodes"]) == 1
+    assert len(two["callbackDestinations"]["nodes"]) == 2
+    assert await gateway.data(query, {"n": 1}) == one
+    assert faults.count("GET") == 3

@@ -1,0 +1,85 @@
+"""Whole GraphQL results, kept as response bytes and served before parsing or execution.
+
+Keyed like the upstream cache, per credential: (credential fingerprint, query,
+variables, operation name). An entry is valid only while that credential has not
+written since it was computed (the upstream cache's generation), and expires when
+the oldest upstream data it was built from would have: it is never staler than
+the upstream cache itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import time
+from typing import Any
+
+import orjson
+from cachetools import TTLCache
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
+
+from gateway.cache import CacheStats
+
+ResultKey = tuple[str, str, bytes, str | None]
+BYTES_BUDGET = 64 * 1024 * 1024  # response bodies kept, in total
+MAX_QUERY_LENGTH = 16 * 1024  # longer documents are not worth a key this size
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    body: bytes
+    generation: int
+    expires_at: float
+    size: int
+
+
+class ResultCache:
+    def __init__(self, *, ttl: float, max_bytes: int = BYTES_BUDGET) -> None:
+        self.ttl = ttl
+        self.stats = CacheStats()
+        self._entries: TTLCache[ResultKey, _Entry] | None = (
+            TTLCache(maxsize=max_bytes, ttl=ttl, getsizeof=_size) if ttl > 0 else None
+        )
+
+    def key(
+        self, fingerprint: str, query: str, variables: dict[str, Any] | None, operation: str | None
+    ) -> ResultKey | None:
+        if self._entries is None or len(query) > MAX_QUERY_LENGTH:
+            return None
+        try:
+            canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+        return (fingerprint, query, canonical, operation)
+
+    def get(self, key: ResultKey, generation: int) -> bytes | None:
+        entry = self._entries.get(key) if self._entries is not None else None
+        if entry is None or entry.generation != generation or entry.expires_at <= time.monotonic():
+            self.stats.misses += 1
+            return None
+        self.stats.hits += 1
+        return entry.body
+
+    def put(self, key: ResultKey, generation: int, body: bytes, oldest_data: float) -> None:
+        """Keep `body`, built from upstream data fetched at `oldest_data` (monotonic) or later."""
+        size = _size_of(key, body)
+        if self._entries is not None and size <= self._entries.maxsize:
+            self._entries[key] = _Entry(body, generation, oldest_data + self.ttl, size)
+
+
+def _size(entry: _Entry) -> int:
+    return entry.size
+
+
+def _size_of(key: ResultKey, body: bytes) -> int:
+    return len(body) + len(key[1]) + len(key[2]) + 256
+
+
+@functools.lru_cache(maxsize=512)
+def is_query(query: str, operation_name: str | None) -> bool:
+    """Whether the operation that runs is a query (only queries are cached)."""
+    try:
+        operation = get_operation_ast(parse(query, max_tokens=10_000), operation_name)
+    except GraphQLError:
+        return False
+    return operation is not None and operation.operation == OperationType.QUERY
