@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from graphql import GraphQLError
@@ -33,10 +35,26 @@ async def test_unsupported_media_type_is_415(gateway: Gateway) -> None:
 
 
 async def test_body_over_the_limit_is_413(gateway: Gateway) -> None:
-    big = b'{"query": "' + b" " * 1_100_000 + b'{ __typename }"}'
+    big = b'{"query": "' + b" " * 5_000_000 + b'{ __typename }"}'
     response = await post_raw(gateway, big, "application/json")
     assert response.status_code == 413
-    assert "too large" in response.json()["errors"][0]["message"]
+    assert response.json()["errors"][0]["message"] == (
+        "Request body too large (limit 1000000 bytes)."
+    )
+
+
+async def test_chunked_body_over_the_limit_is_413(gateway: Gateway) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"query": "'
+        for _ in range(20):
+            yield b" " * 100_000
+        yield b'{ __typename }"}'
+
+    response = await gateway.client.post(
+        "/graphql", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413
 
 
 @pytest.mark.parametrize(

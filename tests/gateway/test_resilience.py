@@ -145,11 +145,16 @@ async def test_a_mutation_is_never_sent_twice(
     assert faults.count("POST") == 1
 
 
-async def test_readyz_is_ready_when_the_upstream_answers(
-    make_gateway: GatewayFactory, emulator: RunningServer
+async def test_readyz_flips_to_503_when_the_upstream_goes_down(
+    make_gateway: GatewayFactory,
 ) -> None:
-    gateway = await make_gateway(emulator.url)
+    emulator = await start_emulator()
+    gateway = await make_gateway(emulator.url, upstream_retries=0)
     response = await gateway.client.get("/readyz")
     assert response.status_code == 200
     assert response.json() == {"status": "ready"}
+    await emulator.stop()
+    down = await gateway.client.get("/readyz")
+    assert down.status_code == 503
+    assert down.json() == {"status": "unavailable"}
     assert (await gateway.client.get("/healthz")).json() == {"status": "ok"}
