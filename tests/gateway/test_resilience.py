@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -158,3 +159,21 @@ async def test_readyz_flips_to_503_when_the_upstream_goes_down(
     assert down.status_code == 503
     assert down.json() == {"status": "unavailable"}
     assert (await gateway.client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_an_object_the_gateway_cannot_read_is_upstream_error(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    odd = {
+        "items": [{"object": "callback.destination", "id": "cld_x", "type": "carrier_pigeon"}],
+        "pagination": {"has_more_before": False, "has_more_after": False},
+    }
+    faults.script(status(200, json.dumps(odd).encode()))
+    result = await gateway.query(LIST)
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert error["message"] == "The upstream API sent an unexpected callback destination."
+    faults.script(status(200, b'{"items": "nope"}'))
+    result = await gateway.query(LIST)
+    assert result["errors"][0]["message"] == "The upstream API sent an unexpected list envelope."
