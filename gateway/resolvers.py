@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 
 import strawberry
@@ -10,7 +11,7 @@ import strawberry
 from gateway.cursors import ConnectionKey
 from gateway.errors import bad_input
 from gateway.ids import NodeType, expect_id, parse_id
-from gateway.pagination import page_request, to_page
+from gateway.pagination import Page, page_request, to_page
 from gateway.types import (
     Callback,
     CallbackConnection,
@@ -23,54 +24,55 @@ from gateway.types import (
 from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH
 
 
+@dataclasses.dataclass(frozen=True)
+class PageArgs:
+    """The Relay arguments every connection field takes."""
+
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+    order: SortOrder | None
+
+    def order_value(self) -> str:
+        return (self.order or SortOrder.ASC).value
+
+
+async def fetch_page(
+    info: Info, key: ConnectionKey, path: str, args: PageArgs, extra: tuple[tuple[str, str], ...]
+) -> Page:
+    """One upstream page for a connection; its items prime the request's DataLoaders."""
+    request = page_request(
+        key,
+        first=args.first,
+        after=args.after,
+        last=args.last,
+        before=args.before,
+        max_page_size=info.context.upstream.settings.max_page_size,
+        extra=extra,
+    )
+    page = to_page(request, await info.context.get(path, request.query))
+    info.context.prime(path, page.items)
+    return page
+
+
 async def destinations_connection(
-    info: Info,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    order: SortOrder | None,
-    callback_ids: Sequence[str] | None,
+    info: Info, args: PageArgs, callback_ids: Sequence[str] | None
 ) -> CallbackDestinationConnection:
     filter_ids: tuple[str, ...] = ()
     if callback_ids is not None:
         if not callback_ids:
             raise bad_input("`callbackIds` must not be empty; omit it to list every destination.")
         filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
-    key = ConnectionKey("destinations", (order or SortOrder.ASC).value, filter_ids)
-    request = page_request(
-        key,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        max_page_size=info.context.upstream.settings.max_page_size,
-        extra=tuple(("callback_id", i) for i in filter_ids),
-    )
-    page = to_page(request, await info.context.get(DESTINATIONS_PATH, request.query))
-    info.context.prime(DESTINATIONS_PATH, page.items)
+    key = ConnectionKey("destinations", args.order_value(), filter_ids)
+    extra = tuple(("callback_id", i) for i in filter_ids)
+    page = await fetch_page(info, key, DESTINATIONS_PATH, args, extra)
     return CallbackDestinationConnection.from_page(key, page)
 
 
-async def callbacks_connection(
-    info: Info,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    order: SortOrder | None,
-) -> CallbackConnection:
-    key = ConnectionKey("callbacks", (order or SortOrder.ASC).value)
-    request = page_request(
-        key,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-        max_page_size=info.context.upstream.settings.max_page_size,
-    )
-    page = to_page(request, await info.context.get(CALLBACKS_PATH, request.query))
-    info.context.prime(CALLBACKS_PATH, page.items)
+async def callbacks_connection(info: Info, args: PageArgs) -> CallbackConnection:
+    key = ConnectionKey("callbacks", args.order_value())
+    page = await fetch_page(info, key, CALLBACKS_PATH, args, ())
     return CallbackConnection.from_page(key, page)
 
 
@@ -114,7 +116,8 @@ class Query:
         order: SortOrder | None = SortOrder.ASC,
         callback_ids: list[strawberry.ID] | None = None,
     ) -> CallbackDestinationConnection:
-        return await destinations_connection(info, first, after, last, before, order, callback_ids)
+        args = PageArgs(first, after, last, before, order)
+        return await destinations_connection(info, args, callback_ids)
 
     @strawberry.field(description="A callback by id; null when not found.")
     async def callback(self, info: Info, id: strawberry.ID) -> Callback | None:
@@ -131,4 +134,4 @@ class Query:
         before: str | None = None,
         order: SortOrder | None = SortOrder.ASC,
     ) -> CallbackConnection:
-        return await callbacks_connection(info, first, after, last, before, order)
+        return await callbacks_connection(info, PageArgs(first, after, last, before, order))

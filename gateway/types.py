@@ -116,11 +116,10 @@ class Callback(Node):
         before: str | None = None,
         order: SortOrder | None = SortOrder.ASC,
     ) -> Annotated[CallbackDestinationConnection, strawberry.lazy("gateway.types")]:
-        from gateway.resolvers import destinations_connection
+        from gateway.resolvers import PageArgs, destinations_connection
 
-        return await destinations_connection(
-            info, first, after, last, before, order, [self.callback_id]
-        )
+        args = PageArgs(first, after, last, before, order)
+        return await destinations_connection(info, args, [self.callback_id])
 
     @classmethod
     def from_record(cls, record: Record) -> Callback:
