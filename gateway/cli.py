@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.settings import DESCRIPTIONS, ENVIRONMENT, Settings
 
-_EPILOG = "environment variables (read by `serve`):\n" + "\n".join(
-    f"  {ENVIRONMENT[name]:<34} {text}" for name, text in DESCRIPTIONS.items()
-)
+_EPILOG = "environment variables (read by `serve`, besides GATEWAY_HOST and GATEWAY_PORT):\n"
+_EPILOG += "\n".join(f"  {ENVIRONMENT[name]:<34} {text}" for name, text in DESCRIPTIONS.items())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -40,8 +40,15 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--host", default=os.environ.get("GATEWAY_HOST", "127.0.0.1"), help="(GATEWAY_HOST)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("GATEWAY_PORT", "8000")),
+        help="(GATEWAY_PORT)",
+    )
     serve.add_argument("--upstream-url", help="REST API base URL (GATEWAY_UPSTREAM_URL)")
     serve.set_defaults(run=_serve)
 
