@@ -90,7 +90,9 @@ def create_app(
     app.add_api_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
     app.add_api_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
 
-    app.add_api_route(ASSETS_ROUTE, endpoint.ide.asset, methods=["GET"], include_in_schema=False)
+    app.add_api_route(
+        ASSETS_ROUTE, endpoint.ide.asset, methods=["GET", "HEAD"], include_in_schema=False
+    )
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

@@ -1,0 +1,187 @@
+"""GraphiQL served by the gateway itself: offline, under a strict CSP, and in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway import graphiql
+from gateway.emulator import DEMO_API_KEY
+from tests.clients import chromium
+from tests.clients.conftest import ServedGateway, require
+from tests.conftest import Gateway, GatewayFactory, RunningServer
+
+HTML = {"Accept": "text/html"}
+VENDOR = ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js"]
+
+
+@pytest.fixture
+def fake_assets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Stand-ins for the npm files, so the page's wiring is tested without npm."""
+    for name in [*VENDOR, "graphiql.min.css"]:
+        (tmp_path / name).write_text(f"/* {name} */\n")
+    monkeypatch.setattr(graphiql, "DIST_DIR", tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def no_assets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(graphiql, "DIST_DIR", tmp_path / "not-installed")
+
+
+def _config(page: str) -> dict[str, Any]:
+    match = re.search(r'<script id="graphiql-config" type="application/json">(.*?)</script>', page)
+    assert match, page
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
+
+
+def _directives(response: httpx.Response) -> dict[str, str]:
+    policy = response.headers["content-security-policy"]
+    return dict(part.strip().split(" ", 1) for part in policy.split(";"))
+
+
+async def test_page_loads_every_script_and_style_from_the_gateway_under_a_strict_csp(
+    fake_assets: Path, emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gw: Gateway = await make_gateway(emulator.url)
+    page = await gw.client.get("/graphql", headers=HTML)
+    assert page.status_code == 200
+    policy = _directives(page)
+    assert policy["script-src"] == "'self'"
+    nonce = _config(page.text)["styleNonce"]
+    assert policy["style-src"] == f"'self' 'nonce-{nonce}'"
+    again = await gw.client.get("/graphql", headers=HTML)
+    assert _config(again.text)["styleNonce"] != nonce
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'self'"
+    scripts = re.findall(r"<script([^>]*)>", page.text)
+    # No inline script: every <script> has a src, except the JSON data block.
+    assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts)
+    urls = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert urls
+    assert all(url.startswith("/graphql/assets/") for url in urls), urls
+    for url in urls:
+        asset = await gw.client.get(url)
+        assert asset.status_code == 200, url
+        kind = "text/css" if ".css" in url else "text/javascript"
+        assert asset.headers["content-type"].startswith(kind)
+        assert asset.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_page_opens_with_the_example_query_and_no_headers_in_front_of_an_upstream(
+    fake_assets: Path, gateway: Gateway
+) -> None:
+    page = await gateway.client.get("/graphql", headers=HTML)
+    config = _config(page.text)
+    assert config["url"] == "/graphql"
+    assert "callbackDestinations(first: 10" in config["query"]
+    assert config["headers"] is None
+
+
+async def test_embedded_mode_page_fills_in_the_demo_authorization_header(
+    served_gateway: ServedGateway,
+) -> None:
+    async with httpx.AsyncClient() as client:
+        page = await client.get(served_gateway.graphql_url, headers=HTML)
+    assert page.status_code == 200
+    config = _config(page.text)
+    assert json.loads(config["headers"]) == {"Authorization": f"Bearer {DEMO_API_KEY}"}
+
+
+async def test_without_assets_the_page_says_how_to_install_them_and_post_still_works(
+    no_assets: None, gateway: Gateway
+) -> None:
+    page = await gateway.client.get("/graphql", headers=HTML)
+    assert page.status_code == 200
+    assert "GraphiQL is not installed" in page.text
+    assert "make graphiql" in page.text
+    assert "<script" not in page.text
+    assert "content-security-policy" in page.headers
+    assert (await gateway.client.get("/graphql/assets/graphiql.min.js")).status_code == 404
+    data = await gateway.data("{ callbacks(first: 1) { nodes { callbackId } } }")
+    assert len(data["callbacks"]["nodes"]) == 1
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["build.mjs", "package.json", "..%2Fgraphiql.py", "versions.json", "nope.js"],
+)
+async def test_only_the_listed_asset_files_are_served(
+    fake_assets: Path, gateway: Gateway, name: str
+) -> None:
+    (fake_assets / "versions.json").write_text("{}")
+    response = await gateway.client.get(f"/graphql/assets/{name}")
+    assert response.status_code == 404
+
+
+async def test_installed_assets_are_graphiql_and_react_from_npm() -> None:
+    require(
+        graphiql.GraphiQL().installed,
+        "GraphiQL's assets (gateway/graphiql_assets)",
+        "make graphiql",
+    )
+    versions = json.loads((graphiql.DIST_DIR / "versions.json").read_text())
+    assert versions["graphiql"].startswith("4.")
+    assert versions["react"].startswith("18.")
+    bundle = (graphiql.DIST_DIR / "graphiql.min.js").read_text(encoding="utf-8")
+    assert "createFetcher" in bundle
+
+
+async def test_graphiql_runs_the_example_query_in_headless_chromium(
+    served_gateway: ServedGateway,
+) -> None:
+    binary = chromium.executable()
+    if binary is None:
+        pytest.skip("Chromium is not installed (`apt-get install chromium`; .ci/run does)")
+    require(graphiql.GraphiQL().installed, "GraphiQL's assets", "make graphiql")
+    created = served_gateway.post(
+        'mutation { createCallbackDestination(input: {name: "Seen in GraphiQL",'
+        ' url: "https://example.com/graphiql", callbacks: {type: ALL}}) { userErrors { code } } }'
+    )
+    assert created["data"] == {"createCallbackDestination": {"userErrors": []}}
+
+    async with chromium.launch(binary) as browser:
+        page = await browser.new_page()
+        await page.goto(served_gateway.graphql_url)
+        await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
+        editors = await page.evaluate(
+            "Array.from(document.querySelectorAll('.graphiql-editor .CodeMirror'))"
+            ".map(e => e.CodeMirror.getValue())"
+        )
+        assert any("callbackDestinations(first: 10" in text for text in editors), editors
+        headers = [text for text in editors if "Authorization" in text]
+        assert headers
+        assert json.loads(headers[0]) == {"Authorization": f"Bearer {DEMO_API_KEY}"}
+
+        await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
+        raw = await page.wait_for(
+            "(() => { const e = document.querySelector('.result-window .CodeMirror');"
+            " const v = e ? e.CodeMirror.getValue() : '';"
+            " return v.includes('callbackDestinations') ? v : ''; })()"
+        )
+        result = json.loads(raw)
+        assert "errors" not in result, result
+        names = [e["node"]["name"] for e in result["data"]["callbackDestinations"]["edges"]]
+        assert "Seen in GraphiQL" in names
+
+        # The settings dialog (a modal) works under the CSP too.
+        await page.evaluate(
+            "document.querySelector('[aria-label=\"Open settings dialog\"]').click()"
+        )
+        await page.wait_for("!!document.querySelector('[role=dialog]')")
+
+        assert await page.csp_violations() == []
+        assert page.exceptions == []
+        assert page.console_errors == []
+        off_origin = [
+            url
+            for url in page.requests
+            if not url.startswith((served_gateway.url, "data:", "about:"))
+        ]
+        assert off_origin == [], "GraphiQL fetched something from elsewhere"
