@@ -11,7 +11,7 @@ GRAPHIQL_STAMP := $(GRAPHIQL)/dist/.installed
 CODEGEN_VENV := .venv-codegen
 CODEGEN_STAMP := $(CODEGEN_VENV)/.installed
 
-.PHONY: run test lint bench schema clean graphiql codegen
+.PHONY: run test lint bench schema clean graphiql codegen typescript
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ graphiql: $(GRAPHIQL_STAMP)
 # Generates the typed Python client into examples/python/callbacks_client (git-ignored).
 codegen: $(CODEGEN_STAMP)
 	$(CODEGEN_VENV)/bin/ariadne-codegen
+
+# The TypeScript example: npm ci, graphql-codegen, tsc, and Apollo fetchMore paging through
+# a live `gateway serve` (started and stopped by the script).
+typescript: $(STAMP)
+	examples/typescript/run-ci.sh
 
 run: $(STAMP) $(GRAPHIQL_STAMP)
 	$(BIN)/gateway serve --port $(PORT)
