@@ -170,6 +170,14 @@ async def test_graphiql_runs_the_example_query_in_headless_chromium(
         names = [e["node"]["name"] for e in result["data"]["callbackDestinations"]["edges"]]
         assert "Seen in GraphiQL" in names
 
+        # The docs come from introspection through the same fetcher and headers.
+        await page.evaluate(
+            "document.querySelector('[aria-label=\"Show Documentation Explorer\"]').click()"
+        )
+        await page.wait_for(
+            "(() => { const d = document.querySelector('.graphiql-doc-explorer');"
+            " return !!d && d.innerText.includes('CallbackDestination'); })()"
+        )
         # The settings dialog (a modal) works under the CSP too.
         await page.evaluate(
             "document.querySelector('[aria-label=\"Open settings dialog\"]').click()"
