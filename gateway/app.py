@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 import httpx
@@ -19,6 +20,7 @@ from gateway.persisted import PersistedQueries, load_manifest
 from gateway.result_cache import ResultCache
 from gateway.schema import build_schema
 from gateway.settings import Settings
+from gateway.transport import ShardedTransport
 from gateway.upstream import Upstream
 
 
@@ -44,12 +46,13 @@ def create_app(
             client = await stack.enter_async_context(
                 httpx.AsyncClient(
                     base_url=settings.upstream_url or "",
-                    transport=transport,
-                    limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+                    transport=transport or ShardedTransport(),
                     headers={"User-Agent": "metorial-callbacks-gateway/0.1"},
                 )
             )
             state["upstream"] = Upstream(client, settings, cache, metrics)
+            # Start-up objects (schema, modules) never die: keep them out of GC scans.
+            gc.freeze()
             yield
             state.clear()
 
@@ -87,8 +90,9 @@ def create_app(
     async def refused(request: Request, exc: Refusal) -> Response:
         return exc.response({})
 
-    app.add_api_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
-    app.add_api_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
+    # Plain Starlette routes: FastAPI's dependency solving would cost as much as a cache hit.
+    app.add_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
+    app.add_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
 
     app.add_api_route(
         ASSETS_ROUTE, endpoint.ide.asset, methods=["GET", "HEAD"], include_in_schema=False
