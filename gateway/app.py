@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from gateway.cache import ResponseCache
 from gateway.graphiql import ASSETS_ROUTE, GraphiQL
-from gateway.http import EXAMPLE_QUERY, GraphQLEndpoint, Refusal
+from gateway.http import EXAMPLE_QUERY, GraphQLEndpoint
 from gateway.metrics import Metrics
 from gateway.persisted import PersistedQueries, load_manifest
 from gateway.result_cache import ResultCache
@@ -85,10 +84,6 @@ def create_app(
 
         demo = {"Authorization": f"Bearer {DEMO_API_KEY}"}
         endpoint.ide = GraphiQL(example_query=EXAMPLE_QUERY, headers=demo)
-
-    @app.exception_handler(Refusal)
-    async def refused(request: Request, exc: Refusal) -> Response:
-        return exc.response({})
 
     # Plain Starlette routes: FastAPI's dependency solving would cost as much as a cache hit.
     app.add_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)

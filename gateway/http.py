@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from gateway.upstream import Credential, Upstream
 logger = logging.getLogger("gateway.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 _QUERY_ONLY = frozenset({OperationType.QUERY})
 _ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
@@ -88,21 +89,19 @@ class GraphQLEndpoint:
     async def handle_get(self, request: Request) -> Response:
         if "query" not in request.query_params and _wants_html(request):
             return self.ide.page(request)
-        params = request.query_params
-        return await self._respond(
-            request,
-            lambda: {
-                "query": params.get("query"),
-                "operationName": params.get("operationName"),
-                "variables": _json_param(params.get("variables"), "variables"),
-                "extensions": _json_param(params.get("extensions"), "extensions"),
-            },
-            get=True,
-        )
+        return await self._respond(request, self._read_params, get=True)
 
     async def handle_post(self, request: Request) -> Response:
-        payload = await self._read_json(request)
-        return await self._respond(request, lambda: payload, get=False)
+        return await self._respond(request, self._read_json, get=False)
+
+    async def _read_params(self, request: Request) -> Any:
+        params = request.query_params
+        return {
+            "query": params.get("query"),
+            "operationName": params.get("operationName"),
+            "variables": _json_param(params.get("variables"), "variables"),
+            "extensions": _json_param(params.get("extensions"), "extensions"),
+        }
 
     async def _read_json(self, request: Request) -> Any:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -123,14 +122,18 @@ class GraphQLEndpoint:
             raise Refusal(400, "Malformed JSON body.") from None
 
     async def _respond(
-        self, request: Request, payload: Callable[[], Any], *, get: bool
+        self,
+        request: Request,
+        read: Callable[[Request], Awaitable[Any]],
+        *,
+        get: bool,
     ) -> Response:
         started = time.perf_counter()
         request_id = _request_id(request)
         headers = {"X-Request-ID": request_id}
         operation = "-"
         try:
-            data = payload()
+            data = await read(request)
             if isinstance(data, list):
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
@@ -190,9 +193,16 @@ class GraphQLEndpoint:
             )
         except InvalidOperationTypeError:
             raise Refusal(405, "Mutations are not allowed over GET: use POST.") from None
-        except (MissingQueryError, CannotGetOperationTypeError):
-            message = f"Unknown operation {operation_name!r}." if operation_name else ""
-            raise Refusal(400, message or "No GraphQL operation found.") from None
+        except MissingQueryError:
+            raise Refusal(400, "No GraphQL query found in the request.") from None
+        except CannotGetOperationTypeError:
+            # A GraphQL request error: HTTP 200, no data (GraphQL over HTTP, application/json).
+            message = f"Unknown operation named {operation_name!r}." if operation_name else ""
+            error = {
+                "message": message or "No operation to run in the document.",
+                "extensions": {"code": ErrorCode.BAD_USER_INPUT.value},
+            }
+            return orjson.dumps({"errors": [error]}), False
         if result.errors:
             errors = [format_error(e) for e in result.errors]
             return orjson.dumps({"data": result.data, "errors": errors}), False
@@ -203,8 +213,9 @@ class GraphQLEndpoint:
 
     def _log(self, request_id: str, operation: str, started: float, outcome: str) -> None:
         elapsed = time.perf_counter() - started
-        self.metrics.requests.labels(operation, outcome).inc()
-        self.metrics.request_latency.labels(operation).observe(elapsed)
+        label = self.metrics.operation_label(operation)
+        self.metrics.requests.labels(label, outcome).inc()
+        self.metrics.request_latency.labels(label).observe(elapsed)
         logger.info(
             "graphql request",
             extra={
@@ -254,4 +265,4 @@ def _no_cache(request: Request) -> bool:
 
 def _operation_name(data: Any) -> str:
     name = data.get("operationName") if isinstance(data, dict) else None
-    return name if isinstance(name, str) and _REQUEST_ID.match(name) else "anonymous"
+    return name if isinstance(name, str) and _GRAPHQL_NAME.match(name) else "anonymous"

@@ -11,12 +11,14 @@ from prometheus_client.registry import Collector
 
 from gateway.cache import CacheStats
 
+MAX_OPERATION_LABELS = 300
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._operations: set[str] = set()
         self.requests = Counter(
             "gateway_requests_total",
             "GraphQL operations by operation name and outcome",
@@ -49,6 +51,15 @@ class Metrics:
             ["route", "reason"],
             registry=self.registry,
         )
+
+    def operation_label(self, name: str) -> str:
+        """Operation names come from clients: label the first few hundred, then "other"."""
+        if name in self._operations:
+            return name
+        if len(self._operations) < MAX_OPERATION_LABELS:
+            self._operations.add(name)
+            return name
+        return "other"
 
     def watch_caches(self, upstream: CacheStats, results: CacheStats) -> None:
         self.registry.register(_CacheCollector(upstream, results))

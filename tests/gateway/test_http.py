@@ -75,12 +75,16 @@ async def test_malformed_request_shapes_are_400(
     assert message in response.json()["errors"][0]["message"]
 
 
-async def test_unknown_operation_name_is_400(gateway: Gateway) -> None:
+async def test_unknown_operation_name_is_a_graphql_error(gateway: Gateway) -> None:
     response = await gateway.client.post(
         "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
     )
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == "Unknown operation 'B'."
+    assert response.status_code == 200
+    assert response.json() == {
+        "errors": [
+            {"message": "Unknown operation named 'B'.", "extensions": {"code": "BAD_USER_INPUT"}}
+        ]
+    }
 
 
 async def test_syntax_error_is_200_with_bad_user_input(gateway: Gateway) -> None:
@@ -205,3 +209,23 @@ def test_unexpected_exceptions_are_masked() -> None:
         "extensions": {"code": "INTERNAL_SERVER_ERROR"},
         "path": ["callbackDestinations"],
     }
+
+
+async def test_refusals_are_logged_counted_and_carry_the_request_id(gateway: Gateway) -> None:
+    response = await gateway.client.post(
+        "/graphql", content=b"{", headers={"Content-Type": "application/json", "X-Request-ID": "r1"}
+    )
+    assert response.status_code == 400
+    assert response.headers["x-request-id"] == "r1"
+    metrics = (await gateway.client.get("/metrics")).text
+    assert 'gateway_requests_total{operation="-",outcome="refused:400"} 1.0' in metrics
+
+
+def test_operation_labels_are_bounded() -> None:
+    from gateway.metrics import MAX_OPERATION_LABELS, Metrics
+
+    metrics = Metrics()
+    labels = {metrics.operation_label(f"Op{i}") for i in range(MAX_OPERATION_LABELS + 50)}
+    assert len(labels) == MAX_OPERATION_LABELS + 1
+    assert "other" in labels
+    assert metrics.operation_label("Op0") == "Op0"
