@@ -2,7 +2,8 @@
 
 GETs go through the per-credential cache and are retried (connect errors, 429,
 502/503/504) with jittered backoff inside a total deadline. Writes are sent once,
-never retried, and invalidate the writer's cached destination entries on success.
+never retried, and invalidate the writer's cached destination entries after every
+attempt (a failed write may still have happened upstream).
 """
 
 from __future__ import annotations
