@@ -135,7 +135,10 @@ def _validation_error(entry: dict[str, Any]) -> UserError:
 
 
 def _is_user_error(rejection: UpstreamRejection) -> bool:
-    return rejection.status == 400 or rejection.code == ErrorCode.NOT_FOUND
+    # A 404 is the input's fault only when the destination is what was not found
+    # (not, say, a misconfigured upstream URL: that is a top-level NOT_FOUND).
+    missing = rejection.body.get("entity") == "callback.destination"
+    return rejection.status == 400 or (rejection.code == ErrorCode.NOT_FOUND and missing)
 
 
 async def _write(

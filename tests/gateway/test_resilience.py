@@ -177,3 +177,17 @@ async def test_an_object_the_gateway_cannot_read_is_upstream_error(
     faults.script(status(200, b'{"items": "nope"}'))
     result = await gateway.query(LIST)
     assert result["errors"][0]["message"] == "The upstream API sent an unexpected list envelope."
+
+
+async def test_unknown_upstream_route_on_a_write_is_a_top_level_not_found(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults)
+    body = b'{"code": "not_found", "message": "No such endpoint", "entity": "endpoint"}'
+    faults.script(status(404, body))
+    result = await gateway.query(
+        'mutation { deleteCallbackDestination(input: {id: "cld_000000000AAAAAAAAAAAAA"}) '
+        "{ userErrors { code } } }"
+    )
+    assert result["data"] is None
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
