@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator
+from http.cookiejar import DefaultCookiePolicy
 
 import httpx
 from fastapi import FastAPI
@@ -49,6 +50,8 @@ def create_app(
                     headers={"User-Agent": "metorial-callbacks-gateway/0.1"},
                 )
             )
+            # One client serves every credential: never keep an upstream cookie.
+            client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
             state["upstream"] = Upstream(client, settings, cache, metrics)
             # Start-up objects (schema, modules) never die: keep them out of GC scans.
             gc.freeze()

@@ -191,3 +191,14 @@ async def test_unknown_upstream_route_on_a_write_is_a_top_level_not_found(
     )
     assert result["data"] is None
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_upstream_cookies_are_never_kept_or_sent_for_another_caller(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    envelope = b'{"items": [], "pagination": {"has_more_before": false, "has_more_after": false}}'
+    faults.script(status(200, envelope, **{"Set-Cookie": "session=alpha; Path=/"}))
+    await gateway.data(LIST)
+    await gateway.data(LIST, key="metorial_sk_test_beta")
+    assert [h.get("cookie") for h in faults.headers] == [None, None]
