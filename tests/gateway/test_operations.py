@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import signal
@@ -12,7 +13,7 @@ import sys
 import httpx
 import pytest
 
-from gateway.logs import JsonFormatter, redact
+from gateway.logs import JsonFormatter, configure_logging, redact
 from tests.conftest import ALPHA_KEY, Gateway, GatewayFactory, RunningServer, start_emulator
 from tests.faults import FaultTransport, status
 
@@ -170,3 +171,24 @@ async def test_shutdown_lets_in_flight_requests_finish() -> None:
             process.kill()
             await process.wait()
         await emulator.stop()
+
+
+def test_configured_logging_writes_one_redacted_json_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        configure_logging("info")
+        logging.getLogger("gateway.access").info(
+            "graphql request", extra={"operation": "Q", "note": "Bearer metorial_sk_live_x"}
+        )
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    [line] = capsys.readouterr().err.splitlines()
+    entry = json.loads(line)
+    assert entry["message"] == "graphql request"
+    assert entry["operation"] == "Q"
+    assert entry["level"] == "INFO"
+    assert entry["note"] == "[REDACTED]"
