@@ -13,6 +13,7 @@ from gateway.errors import ErrorCode, GatewayError
 from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH, JSON, Credential, Query, Upstream
 
 Record = dict[str, Any]
+_MAX_CALLBACK_PAGES = 20  # `CallbackSelection.callbacks` for ALL reads at most 2,000 callbacks
 
 
 class Context:
@@ -104,5 +105,3 @@ class Context:
             raise
         return body if isinstance(body, dict) else None
 
-
-_MAX_CALLBACK_PAGES = 20

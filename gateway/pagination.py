@@ -54,8 +54,8 @@ def page_request(
     if last is not None and after is not None:
         raise bad_input("`after` pages forward: use it with `first`, not `last`.")
     backward = last is not None or before is not None
-    count = (last if backward else first) if (first is not None or last is not None) else None
-    count = DEFAULT_PAGE_SIZE if count is None else count
+    requested = last if last is not None else first
+    count = DEFAULT_PAGE_SIZE if requested is None else requested
     order = key.order
     query: list[tuple[str, str]] = [("limit", str(max(count, 1)))]
     reverse = False
