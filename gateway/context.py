@@ -104,4 +104,3 @@ class Context:
                 return None
             raise
         return body if isinstance(body, dict) else None
-
