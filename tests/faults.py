@@ -36,6 +36,8 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.requests: list[tuple[str, str]] = []
         self.headers: list[httpx.Headers] = []
         self.lose_responses = 0  # requests that reach the upstream but whose answer is lost
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests that were waiting on the upstream at once
 
     def script(self, *faults: Fault) -> None:
         """The next requests meet these faults, in order; later ones pass through."""
@@ -49,7 +51,12 @@ class FaultTransport(httpx.AsyncBaseTransport):
         self.headers.append(request.headers)
         if self.faults:
             return self.faults.pop(0)(request)
-        response = await self.inner.handle_async_request(request)
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            response = await self.inner.handle_async_request(request)
+        finally:
+            self.in_flight -= 1
         if self.lose_responses:
             self.lose_responses -= 1
             await response.aclose()
