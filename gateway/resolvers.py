@@ -63,6 +63,7 @@ async def destinations_connection(
     if callback_ids is not None:
         if not callback_ids:
             raise bad_input("`callbackIds` must not be empty; omit it to list every destination.")
+        _check_count(info, "callbackIds", callback_ids)
         filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
     key = ConnectionKey("destinations", args.order_value(), filter_ids)
     extra = tuple(("callback_id", i) for i in filter_ids)
@@ -74,6 +75,12 @@ async def callbacks_connection(info: Info, args: PageArgs) -> CallbackConnection
     key = ConnectionKey("callbacks", args.order_value())
     page = await fetch_page(info, key, CALLBACKS_PATH, args, ())
     return CallbackConnection.from_page(key, page)
+
+
+def _check_count(info: Info, argument: str, values: Sequence[str]) -> None:
+    limit = info.context.upstream.settings.max_page_size
+    if len(values) > limit:
+        raise bad_input(f"`{argument}` takes at most {limit} ids, got {len(values)}.")
 
 
 async def load_node(info: Info, node_type: NodeType, upstream_id: str) -> Node | None:
@@ -90,8 +97,12 @@ class Query:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await load_node(info, *parse_id(id))
 
-    @strawberry.field(description="Objects by id, in order; null where not found.")
+    @strawberry.field(
+        description="Objects by id, in order; null where not found. At most 100 ids "
+        "(GATEWAY_MAX_PAGE_SIZE): each distinct id is one upstream request."
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        _check_count(info, "ids", ids)
         parsed = [parse_id(i) for i in ids]  # all ids are checked before any fetch
         return list(await asyncio.gather(*(load_node(info, *p) for p in parsed)))
 

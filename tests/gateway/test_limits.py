@@ -128,3 +128,24 @@ async def test_parse_and_validation_caches_hit_across_requests(gateway: Gateway)
     await gateway.data(query, headers=fresh)
     assert parse_cache.cache_info().hits == parse_hits + 2
     assert validate_cache.cache_info().hits == validate_hits + 2
+
+
+async def test_id_lists_are_bounded_before_any_upstream_call(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_page_size=3)
+    ids = [f"cld_000000000AAAAAAAAAAAA{i}" for i in range(4)]
+    before = await upstream_count(emulator)
+    nodes = await gateway.query("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids})
+    assert nodes["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert nodes["errors"][0]["message"] == "`ids` takes at most 3 ids, got 4."
+    callback_ids = [f"clb_000000000AAAAAAAAAAAA{i}" for i in range(4)]
+    filtered = await gateway.query(
+        "query($c: [ID!]) { callbackDestinations(callbackIds: $c) { nodes { id } } }",
+        {"c": callback_ids},
+    )
+    assert filtered["errors"][0]["message"] == "`callbackIds` takes at most 3 ids, got 4."
+    assert await upstream_count(emulator) == before
+    assert "errors" not in await gateway.query(
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:3]}
+    )
