@@ -19,14 +19,17 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
+    get_operation_ast,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
+from gateway.cost import UpstreamCost
 from gateway.errors import too_complex
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -40,15 +43,44 @@ def limit_rules(*, max_depth: int, max_aliases: int, introspection: bool) -> Rul
 
 
 class QueryLimits(SchemaExtension):
-    def __init__(self, rules: Rules, *, max_tokens: int) -> None:
+    def __init__(
+        self,
+        rules: Rules,
+        *,
+        max_tokens: int,
+        cost_schema: GraphQLSchema,
+        max_upstream_requests: int,
+    ) -> None:
         self.rules = rules
         self.max_tokens = max_tokens
+        self.cost_schema = cost_schema
+        self.max_upstream_requests = max_upstream_requests
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.validation_rules = context.validation_rules + self.rules
         # graphql-core stops lexing past this many tokens (see errors.LEXER_LIMIT_MESSAGE)
         context.parse_options["max_tokens"] = self.max_tokens
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        # After validation, with the variables known: refuse before any upstream call.
+        context = self.execution_context
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
+            fragments = {
+                d.name.value: d
+                for d in document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
+            cost = UpstreamCost(self.cost_schema, operation, fragments, context.variables).total
+            if cost > self.max_upstream_requests:
+                raise too_complex(
+                    f"This operation could make up to {cost} upstream requests; the limit is "
+                    f"{self.max_upstream_requests}. Ask for smaller pages or nest fewer "
+                    "connections."
+                )
         yield
 
 

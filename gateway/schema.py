@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
+from typing import Any
 
+import graphql
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
@@ -41,18 +44,31 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         max_aliases=settings.max_aliases,
         introspection=settings.introspection,
     )
+    # The cost check walks the schema's types: a plain graphql-core copy, built from the SDL.
+    cost_schema = graphql.build_schema(print_sdl())
     return GatewaySchema(
-        query=Query,
-        mutation=Mutation,
-        types=[CallbackDestination, Callback],
-        config=StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
+        **_TYPES,
         extensions=[
-            lambda: QueryLimits(rules, max_tokens=settings.max_tokens),
+            lambda: QueryLimits(
+                rules,
+                max_tokens=settings.max_tokens,
+                cost_schema=cost_schema,
+                max_upstream_requests=settings.max_upstream_requests,
+            ),
             lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
             lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),
         ],
     )
 
 
+@functools.cache
 def print_sdl() -> str:
-    return build_schema().as_str() + "\n"
+    return GatewaySchema(**_TYPES).as_str() + "\n"
+
+
+_TYPES: dict[str, Any] = {
+    "query": Query,
+    "mutation": Mutation,
+    "types": [CallbackDestination, Callback],
+    "config": StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
+}

@@ -38,6 +38,7 @@ class Settings:
     max_tokens: int = 2000
     max_body_bytes: int = 1_000_000
     max_batch: int = 10
+    max_upstream_requests: int = 500
     max_page_size: int = 100
     introspection: bool = True
     apq_maxsize: int = 1000
@@ -94,6 +95,7 @@ DESCRIPTIONS: dict[str, str] = {
     "max_tokens": "tokens allowed in one document",
     "max_body_bytes": "largest request body accepted (HTTP 413 past it)",
     "max_batch": "operations allowed in one batched request",
+    "max_upstream_requests": "upstream requests one operation may need, at most (estimated)",
     "max_page_size": "largest first/last accepted",
     "introspection": "allow introspection queries",
     "apq_maxsize": "persisted query documents kept",

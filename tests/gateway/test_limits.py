@@ -149,3 +149,38 @@ async def test_id_lists_are_bounded_before_any_upstream_call(
     assert "errors" not in await gateway.query(
         "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ids[:3]}
     )
+
+
+NESTED = """query Nested($n: Int) {
+  callbacks(first: $n) { nodes { ...Receivers } }
+}
+fragment Receivers on Callback { destinations(first: 5) { nodes { id } } }"""
+
+
+async def test_upstream_request_bound_at_the_limit_runs_and_past_it_is_refused(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=100)
+    # 1 list of callbacks + 1 list of destinations per callback (through the fragment).
+    assert "errors" not in await gateway.query(NESTED, {"n": 99})
+    before = await upstream_count(emulator)
+    refused = await gateway.query(NESTED, {"n": 100})
+    assert refused["data"] is None
+    [error] = refused["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert error["message"].startswith(
+        "This operation could make up to 101 upstream requests; the limit is 100."
+    )
+    assert await upstream_count(emulator) == before
+
+
+async def test_nested_selections_multiply_the_bound(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url)
+    query = """{ callbackDestinations(first: 100) { edges { node { callbacks {
+        callbacks { destinations(first: 10) { nodes { id } } } } } } } }"""
+    result = await gateway.query(query)
+    # 1 list + 100 selections + 100 x 20 assumed callbacks, each with a list of destinations
+    assert "up to 2101 upstream requests" in result["errors"][0]["message"]
+    assert "errors" not in await gateway.query(query.replace("first: 100", "first: 10"))
