@@ -35,6 +35,8 @@ logger = logging.getLogger("gateway.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
+# Answers carry per-credential data (signing secrets among it): no shared caches, no sniffing.
+_PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _QUERY_ONLY = frozenset({OperationType.QUERY})
 _ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
@@ -130,7 +132,7 @@ class GraphQLEndpoint:
     ) -> Response:
         started = time.perf_counter()
         request_id = _request_id(request)
-        headers = {"X-Request-ID": request_id}
+        headers = {"X-Request-ID": request_id, **_PRIVATE}
         operation = "-"
         try:
             data = await read(request)

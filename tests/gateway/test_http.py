@@ -193,6 +193,16 @@ async def test_server_key_is_used_when_the_caller_sends_none(
     assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
+async def test_answers_are_never_stored_by_shared_caches(gateway: Gateway) -> None:
+    for response in (
+        await gateway.client.post("/graphql", json={"query": "{ __typename }"}),
+        await gateway.client.get("/graphql", params={"query": "{ __typename }"}),
+        await post_raw(gateway, b"{", "application/json"),
+    ):
+        assert response.headers["cache-control"] == "no-store"
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
 async def test_request_id_is_returned_and_generated_when_absent(gateway: Gateway) -> None:
     given = await gateway.client.post(
         "/graphql", json={"query": "{ __typename }"}, headers={"X-Request-ID": "abc-123"}
