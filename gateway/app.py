@@ -35,7 +35,15 @@ def create_app(
     if settings.upstream_url is None:
         raise ValueError("settings.upstream_url is required")
     metrics = Metrics()
-    cache = ResponseCache(ttl=settings.cache_ttl, maxsize=settings.cache_maxsize)
+    cache = ResponseCache(
+        ttl=settings.cache_ttl,
+        max_bytes=settings.cache_maxsize,
+        # longer than an entry lives plus the longest fetch (see ResponseCache)
+        generation_window=settings.cache_ttl
+        + settings.upstream_retry_deadline
+        + settings.upstream_timeout
+        + 60,
+    )
     state: dict[str, Upstream] = {}
 
     @contextlib.asynccontextmanager
@@ -76,7 +84,7 @@ def create_app(
     persisted = PersistedQueries(
         maxsize=settings.apq_maxsize, manifest=manifest, safelist_only=settings.safelist_only
     )
-    results = ResultCache(ttl=settings.cache_ttl)
+    results = ResultCache(ttl=settings.cache_ttl, max_bytes=settings.cache_maxsize)
     metrics.watch_caches(cache.stats, results.stats)
     endpoint = GraphQLEndpoint(
         build_schema(settings), settings, metrics, upstream, persisted, results

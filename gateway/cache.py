@@ -1,15 +1,19 @@
 """Per-credential response cache with single flight and write invalidation.
 
 Keys are (credential fingerprint, path, normalized query): one credential's data
-is never served to another. A fetch that started before a write to the same
-credential is neither joined nor stored after that write (generation counter),
-so a client always reads its own writes.
+is never served to another. Every entry records the credential's generation when
+its fetch started; a write bumps the generation, which invalidates all of that
+credential's entries at once (O(1)), and a fetch that started before the write is
+neither joined nor stored, so a client always reads its own writes. Entries are
+bounded by the bytes of the upstream answers, and expire `ttl` seconds after
+their fetch started.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +21,23 @@ from typing import Any
 from cachetools import TTLCache
 
 CacheKey = tuple[str, str, str]  # (credential fingerprint, path, normalized query)
+_MAX_CREDENTIALS = 1_000_000  # generations remembered (an int each), for the window below
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    """What a fetch returns: the value, and the size of the answer it came from."""
+
+    value: Any
+    size: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Entry:
+    value: Any
+    fetched_at: float
+    generation: int
+    size: int
 
 
 @dataclasses.dataclass
@@ -28,19 +49,26 @@ class CacheStats:
 
 
 class ResponseCache:
-    def __init__(self, *, ttl: float, maxsize: int) -> None:
+    def __init__(self, *, ttl: float, max_bytes: int, generation_window: float) -> None:
+        """`generation_window` must outlast an entry plus the longest fetch: a forgotten
+        generation reads as 0, which no entry fetched after a write carries."""
         self.ttl = ttl
         self.stats = CacheStats()
-        self._entries: TTLCache[CacheKey, tuple[Any, float]] | None = (
-            TTLCache(maxsize=maxsize, ttl=ttl) if ttl > 0 and maxsize > 0 else None
+        self._entries: TTLCache[CacheKey, _Entry] | None = (
+            TTLCache(maxsize=max_bytes, ttl=ttl, getsizeof=_size)
+            if ttl > 0 and max_bytes > 0
+            else None
         )
         self._inflight: dict[tuple[CacheKey, int], asyncio.Task[tuple[Any, float]]] = {}
-        self._generations: dict[str, int] = {}
+        self._generations: TTLCache[str, int] = TTLCache(
+            maxsize=_MAX_CREDENTIALS, ttl=generation_window
+        )
+        self._clock = itertools.count(1)
 
     async def get_or_fetch(
         self,
         key: CacheKey,
-        fetch: Callable[[], Awaitable[Any]],
+        fetch: Callable[[], Awaitable[Fetched]],
         *,
         read_cache: bool = True,
     ) -> Any:
@@ -51,42 +79,59 @@ class ResponseCache:
     async def get_or_fetch_dated(
         self,
         key: CacheKey,
-        fetch: Callable[[], Awaitable[Any]],
+        fetch: Callable[[], Awaitable[Fetched]],
         *,
         read_cache: bool = True,
     ) -> tuple[Any, float]:
-        """Like `get_or_fetch`, with the `time.monotonic()` at which the value was fetched."""
+        """Like `get_or_fetch`, with the `time.monotonic()` at which the value was fetched.
+
+        `read_cache=False` skips stored entries but still joins a fetch in flight
+        (it is as fresh as a new one would be) and stores its answer."""
         generation = self.generation(key[0])
         if read_cache and self._entries is not None:
-            found = self._entries.get(key)
-            if found is not None:
+            entry = self._entries.get(key)
+            if (
+                entry is not None
+                and entry.generation == generation
+                and entry.fetched_at + self.ttl > time.monotonic()
+            ):
                 self.stats.hits += 1
-                return found
+                return entry.value, entry.fetched_at
         self.stats.misses += 1
         flight = (key, generation)
-        task = self._inflight.get(flight) if read_cache else None
+        task = self._inflight.get(flight)
         if task is None:
             task = asyncio.ensure_future(self._fetch_and_store(key, generation, fetch))
-            if read_cache:
-                self._inflight[flight] = task
-                task.add_done_callback(lambda _: self._forget(flight, task))
+            self._inflight[flight] = task
+            task.add_done_callback(lambda _: self._forget(flight, task))
         else:
             self.stats.shared += 1
         # shield: a cancelled caller must not cancel the fetch others are waiting on
         return await asyncio.shield(task)
 
     async def _fetch_and_store(
-        self, key: CacheKey, generation: int, fetch: Callable[[], Awaitable[Any]]
+        self, key: CacheKey, generation: int, fetch: Callable[[], Awaitable[Fetched]]
     ) -> tuple[Any, float]:
         started = time.monotonic()
-        entry = (await fetch(), started)
-        if self._entries is not None and self.generation(key[0]) == generation:
-            self._entries[key] = entry
-        return entry
+        fetched = await fetch()
+        entries = self._entries
+        entry = _Entry(fetched.value, started, generation, fetched.size)
+        if (
+            entries is not None
+            and self.generation(key[0]) == generation
+            and _size(entry) <= entries.maxsize
+        ):
+            entries[key] = entry
+        return fetched.value, started
 
     def generation(self, fingerprint: str) -> int:
-        """Bumped by every write of this credential: results computed before are stale."""
+        """Changed by every write of this credential: what was fetched before is stale."""
         return self._generations.get(fingerprint, 0)
+
+    def invalidate(self, fingerprint: str) -> None:
+        """Forget this credential's entries; fetches in flight won't be joined or stored."""
+        self._generations[fingerprint] = next(self._clock)
+        self.stats.invalidations += 1
 
     def _forget(self, flight: tuple[CacheKey, int], task: asyncio.Task[Any]) -> None:
         if self._inflight.get(flight) is task:
@@ -94,15 +139,6 @@ class ResponseCache:
         if not task.cancelled():
             task.exception()  # mark retrieved: failures go to their waiters, not the loop log
 
-    def invalidate(self, fingerprint: str, path_prefix: str) -> None:
-        """Drop this credential's entries under `path_prefix`; in-flight fetches won't store."""
-        self._generations[fingerprint] = self._generations.get(fingerprint, 0) + 1
-        self.stats.invalidations += 1
-        if self._entries is None:
-            return
-        stale = [k for k in self._entries if k[0] == fingerprint and k[1].startswith(path_prefix)]
-        for k in stale:
-            self._entries.pop(k, None)
 
-    def __len__(self) -> int:
-        return 0 if self._entries is None else len(self._entries)
+def _size(entry: _Entry) -> int:
+    return entry.size + 200  # plus the key and bookkeeping, roughly

@@ -21,7 +21,6 @@ from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from gateway.cache import CacheStats
 
 ResultKey = tuple[str, str, bytes, str | None]
-BYTES_BUDGET = 64 * 1024 * 1024  # response bodies kept, in total
 MAX_QUERY_LENGTH = 16 * 1024  # longer documents are not worth a key this size
 
 
@@ -34,11 +33,13 @@ class _Entry:
 
 
 class ResultCache:
-    def __init__(self, *, ttl: float, max_bytes: int = BYTES_BUDGET) -> None:
+    def __init__(self, *, ttl: float, max_bytes: int) -> None:
         self.ttl = ttl
         self.stats = CacheStats()
         self._entries: TTLCache[ResultKey, _Entry] | None = (
-            TTLCache(maxsize=max_bytes, ttl=ttl, getsizeof=_size) if ttl > 0 else None
+            TTLCache(maxsize=max_bytes, ttl=ttl, getsizeof=_size)
+            if ttl > 0 and max_bytes > 0
+            else None
         )
 
     def key(

@@ -32,7 +32,7 @@ class Settings:
     upstream_retries: int = 2
     upstream_retry_deadline: float = 15.0
     cache_ttl: float = 5.0
-    cache_maxsize: int = 4096
+    cache_maxsize: int = 32_000_000
     max_depth: int = 10
     max_aliases: int = 30
     max_tokens: int = 2000
@@ -89,7 +89,7 @@ DESCRIPTIONS: dict[str, str] = {
     "upstream_retries": "extra attempts for a failed GET (connect error, 429, 502-504)",
     "upstream_retry_deadline": "seconds a GET may take in total, retries included",
     "cache_ttl": "seconds an upstream GET response is reused; 0 disables the cache",
-    "cache_maxsize": "entries kept in the response cache",
+    "cache_maxsize": "bytes of upstream answers cached (and of whole results); 0 disables",
     "max_depth": "deepest selection nesting allowed in a query",
     "max_aliases": "aliases allowed in one document",
     "max_tokens": "tokens allowed in one document",

@@ -2,8 +2,8 @@
 
 GETs go through the per-credential cache and are retried (connect errors, 429,
 502/503/504) with jittered backoff inside a total deadline. Writes are sent once,
-never retried, and invalidate the writer's cached destination entries after every
-attempt (a failed write may still have happened upstream).
+never retried, and invalidate the writer's cache unless the upstream refused them
+with a 4xx (a failed or timed-out write may still have happened upstream).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from gateway.cache import ResponseCache
+from gateway.cache import Fetched, ResponseCache
 from gateway.errors import ErrorCode, GatewayError
 from gateway.metrics import Metrics
 from gateway.settings import Settings
@@ -101,19 +101,22 @@ class Upstream:
         *,
         request_id: str | None = None,
     ) -> JSON:
-        """POST/PATCH/DELETE, sent exactly once; invalidates this credential's destinations."""
+        """POST/PATCH/DELETE, sent exactly once; invalidates this credential's cache."""
         content = None if body is None else orjson.dumps(body)
         deadline = time.monotonic() + self.settings.upstream_timeout
         try:
             response = await self._send(credential, method, path, "", content, deadline, request_id)
-            return _json_or_raise(response)
-        finally:
-            # Even a failed or timed-out write may have happened upstream: drop what it touched.
-            self.cache.invalidate(credential.fingerprint, DESTINATIONS_PATH)
+        except GatewayError:
+            self.cache.invalidate(credential.fingerprint)  # it may have happened all the same
+            raise
+        # A 4xx changed nothing (and most come from bad or unknown keys: no state for those).
+        if response.status_code < 400 or response.status_code >= 500:
+            self.cache.invalidate(credential.fingerprint)
+        return _json_or_raise(response)
 
     async def _get_with_retries(
         self, credential: Credential, path: str, query: str, request_id: str | None
-    ) -> JSON:
+    ) -> Fetched:
         deadline = time.monotonic() + self.settings.upstream_retry_deadline
         attempt = 0
         while True:
@@ -129,11 +132,12 @@ class Upstream:
                     raise
             else:
                 if response.status_code not in _RETRY_STATUSES:
-                    return _json_or_raise(response)
-                delay = _retry_after(response) or self._backoff(attempt)
+                    return Fetched(_json_or_raise(response), len(response.content))
+                asked = _retry_after(response)
+                delay = self._backoff(attempt) if asked is None else asked
                 reason = str(response.status_code)
                 if not self._may_retry(attempt, deadline, delay):
-                    return _json_or_raise(response)
+                    return Fetched(_json_or_raise(response), len(response.content))
             self.metrics.upstream_retries.labels(_route(path), reason).inc()
             attempt += 1
             await asyncio.sleep(delay)
@@ -201,7 +205,14 @@ def _route(path: str) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    for header in ("Retry-After", "RateLimit-Reset"):
+    """Seconds to wait before asking again, when the upstream says.
+
+    `RateLimit-Reset` is on every Metorial response (when the window resets): it
+    speaks for a 429 only, never for a 5xx."""
+    headers = (
+        ("Retry-After", "RateLimit-Reset") if response.status_code == 429 else ("Retry-After",)
+    )
+    for header in headers:
         value = response.headers.get(header)
         if value is not None:
             try:

@@ -202,3 +202,24 @@ async def test_upstream_cookies_are_never_kept_or_sent_for_another_caller(
     await gateway.data(LIST)
     await gateway.data(LIST, key="metorial_sk_test_beta")
     assert [h.get("cookie") for h in faults.headers] == [None, None]
+
+
+async def test_a_5xx_is_retried_even_though_every_answer_carries_ratelimit_reset(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    # RateLimit-Reset is when the window resets (up to 600 s): not a wait for a 5xx.
+    faults.script(status(503, b"{}", **{"RateLimit-Reset": "420"}))
+    assert await gateway.data(LIST) == {"callbackDestinations": {"nodes": []}}
+    assert faults.count("GET") == 2
+
+
+async def test_a_write_refused_for_a_bad_key_leaves_no_state_behind(
+    make_gateway: GatewayFactory, emulator: RunningServer
+) -> None:
+    gateway = await make_gateway(emulator.url)
+    for n in range(5):
+        result = await gateway.query(CREATE, key=f"metorial_sk_bogus_{n}")
+        assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    cache = gateway.app.state.cache
+    assert cache.stats.invalidations == 0
