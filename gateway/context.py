@@ -9,6 +9,7 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, GatewayError
 from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH, JSON, Credential, Query, Upstream
 
@@ -26,8 +27,10 @@ class Context:
         *,
         read_cache: bool = True,
         request_id: str | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.upstream = upstream
+        self.budget = budget  # upstream requests this HTTP request may still make
         self.credential = credential
         self.read_cache = read_cache
         self.request_id = request_id

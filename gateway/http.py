@@ -23,6 +23,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from gateway.context import Context
+from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, format_error
 from gateway.graphiql import GraphiQL
 from gateway.metrics import Metrics
@@ -134,17 +135,19 @@ class GraphQLEndpoint:
         request_id = _request_id(request)
         headers = {"X-Request-ID": request_id, **_PRIVATE}
         operation = "-"
+        limit = self.settings.max_upstream_requests
+        budget = RequestBudget(limit, limit)
         try:
             data = await read(request)
             if isinstance(data, list):
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
-                parts = [await self._execute(request, item, request_id, get=get) for item in data]
+                parts = [await self._batch_item(request, item, request_id, budget) for item in data]
                 body = b"[" + b",".join(part for part, _ in parts) + b"]"
                 ok = all(part_ok for _, part_ok in parts)
                 operation = "batch"
             else:
-                body, ok = await self._execute(request, data, request_id, get=get)
+                body, ok = await self._execute(request, data, request_id, budget, get=get)
                 operation = _operation_name(data)
         except Refusal as refusal:
             self._log(request_id, operation, started, f"refused:{refusal.status}")
@@ -152,8 +155,19 @@ class GraphQLEndpoint:
         self._log(request_id, operation, started, "ok" if ok else "error")
         return Response(body, 200, headers, media_type="application/json")
 
+    async def _batch_item(
+        self, request: Request, item: Any, request_id: str, budget: RequestBudget
+    ) -> tuple[bytes, bool]:
+        """One operation of a batch. A malformed one gets its own error in its slot: the
+        operations before it may have written already, so the batch is never refused whole."""
+        try:
+            return await self._execute(request, item, request_id, budget, get=False)
+        except Refusal as refusal:
+            error = {"message": refusal.message, "extensions": {"code": refusal.code.value}}
+            return orjson.dumps({"errors": [error]}), False
+
     async def _execute(
-        self, request: Request, data: Any, request_id: str, *, get: bool
+        self, request: Request, data: Any, request_id: str, budget: RequestBudget, *, get: bool
     ) -> tuple[bytes, bool]:
         """One operation's response body, and whether it is free of errors."""
         if not isinstance(data, dict):
@@ -184,7 +198,9 @@ class GraphQLEndpoint:
             cached = self.results.get(key, generation)
             if cached is not None:
                 return cached, True
-        context = Context(upstream, credential, read_cache=read_cache, request_id=request_id)
+        context = Context(
+            upstream, credential, read_cache=read_cache, request_id=request_id, budget=budget
+        )
         try:
             result = await self.schema.execute(
                 query,

@@ -29,7 +29,7 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
-from gateway.cost import UpstreamCost
+from gateway.cost import RequestBudget, UpstreamCost
 from gateway.errors import too_complex
 
 Rules = tuple[type[ASTValidationRule], ...]
@@ -75,12 +75,10 @@ class QueryLimits(SchemaExtension):
                 if isinstance(d, FragmentDefinitionNode)
             }
             cost = UpstreamCost(self.cost_schema, operation, fragments, context.variables).total
-            if cost > self.max_upstream_requests:
-                raise too_complex(
-                    f"This operation could make up to {cost} upstream requests; the limit is "
-                    f"{self.max_upstream_requests}. Ask for smaller pages or nest fewer "
-                    "connections."
-                )
+            budget = getattr(context.context, "budget", None)
+            if not isinstance(budget, RequestBudget):  # a caller without an HTTP request
+                budget = RequestBudget(self.max_upstream_requests, self.max_upstream_requests)
+            budget.spend(cost)
         yield
 
 
@@ -92,7 +90,7 @@ def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
                 for f in self.context.document.definitions
                 if isinstance(f, FragmentDefinitionNode)
             }
-            depth = _depth(node.selection_set, fragments, frozenset())
+            depth = _depth(node.selection_set, fragments, {})
             if depth > max_depth:
                 name = node.name.value if node.name else "anonymous"
                 self.report_error(
@@ -107,8 +105,11 @@ def _depth_rule(max_depth: int) -> type[ASTValidationRule]:
 def _depth(
     selection_set: SelectionSetNode | None,
     fragments: dict[str, FragmentDefinitionNode],
-    visited: frozenset[str],
+    memo: dict[str, int],
+    visiting: frozenset[str] = frozenset(),
 ) -> int:
+    """Deepest field nesting; each fragment's depth is computed once (`memo`), so
+    spreads repeated at every level cost linear, not exponential, time."""
     if selection_set is None:
         return 0
     deepest = 0
@@ -116,14 +117,16 @@ def _depth(
         if isinstance(selection, FieldNode):
             if selection.name.value.startswith("__"):
                 continue  # introspection is bounded by the schema itself
-            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, visited))
+            deepest = max(deepest, 1 + _depth(selection.selection_set, fragments, memo, visiting))
         elif isinstance(selection, InlineFragmentNode):
-            deepest = max(deepest, _depth(selection.selection_set, fragments, visited))
+            deepest = max(deepest, _depth(selection.selection_set, fragments, memo, visiting))
         elif isinstance(selection, FragmentSpreadNode):
             name = selection.name.value
             fragment = fragments.get(name)
-            if fragment is not None and name not in visited:  # cycles are another rule's job
-                deepest = max(deepest, _depth(fragment.selection_set, fragments, visited | {name}))
+            if name not in memo and fragment is not None and name not in visiting:
+                # (cycles are another rule's error)
+                memo[name] = _depth(fragment.selection_set, fragments, memo, visiting | {name})
+            deepest = max(deepest, memo.get(name, 0))
     return deepest
 
 

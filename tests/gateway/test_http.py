@@ -9,7 +9,7 @@ import pytest
 from graphql import GraphQLError
 
 from gateway.errors import format_error
-from tests.conftest import PUBLISHABLE_KEY, Gateway, GatewayFactory, RunningServer
+from tests.conftest import PUBLISHABLE_KEY, Gateway, GatewayFactory, Rest, RunningServer
 
 LIST = "{ callbackDestinations(first: 1) { nodes { id } } }"
 
@@ -146,6 +146,28 @@ async def test_browser_get_serves_graphiql(gateway: Gateway) -> None:
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()
     assert "callbackDestinations(first: 10" in response.text
+
+
+async def test_a_malformed_batch_item_never_hides_the_writes_before_it(
+    gateway: Gateway, rest: Rest
+) -> None:
+    create = (
+        'mutation { createCallbackDestination(input: {name: "kept", url: "https://e.com", '
+        "callbacks: {type: ALL}}) { callbackDestination { name } } }"
+    )
+    response = await gateway.client.post(
+        "/graphql",
+        json=[{"query": create}, 5, {"query": ""}],
+        headers={"Authorization": "Bearer metorial_sk_test_alpha_one"},
+    )
+    assert response.status_code == 200
+    created, not_an_object, empty = response.json()
+    assert created == {
+        "data": {"createCallbackDestination": {"callbackDestination": {"name": "kept"}}}
+    }
+    assert "must be a JSON object" in not_an_object["errors"][0]["message"]
+    assert "No GraphQL query found" in empty["errors"][0]["message"]
+    assert [d["name"] for d in await rest.list_all()] == ["kept"]
 
 
 async def test_batched_operations_answer_in_order(gateway: Gateway) -> None:

@@ -169,7 +169,7 @@ async def test_upstream_request_bound_at_the_limit_runs_and_past_it_is_refused(
     [error] = refused["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert error["message"].startswith(
-        "This operation could make up to 101 upstream requests; the limit is 100."
+        "This operation could make up to 101 upstream requests; the limit is 100 per HTTP request"
     )
     assert await upstream_count(emulator) == before
 
@@ -184,3 +184,49 @@ async def test_nested_selections_multiply_the_bound(
     # 1 list + 100 selections + 100 x 20 assumed callbacks, each with a list of destinations
     assert "up to 2101 upstream requests" in result["errors"][0]["message"]
     assert "errors" not in await gateway.query(query.replace("first: 100", "first: 10"))
+
+
+async def test_fragments_spread_at_every_level_are_checked_in_linear_time(
+    gateway: Gateway,
+) -> None:
+    # Each fragment spreads the next one twice: 2^40 paths if expanded naively.
+    levels = 40
+    fragments = "\n".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}" for i in range(levels)
+    )
+    query = f"query Wide {{ ...F0 }}\n{fragments}\nfragment F{levels} on Query {{ __typename }}"
+    assert await gateway.data(query, key=None) == {"__typename": "Query"}
+
+
+async def test_the_bound_sees_through_interfaces_defaults_and_integral_floats(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=50)
+    through_node = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Callback {
+        destinations(first: 10) { nodes { callbacks { callbacks { id } } } } } } }"""
+    ids = [f"clb_000000000AAAAAAAAAAAA{i}" for i in range(5)]
+    result = await gateway.query(through_node, {"ids": ids})  # 5 + 5 x (1 + 10 x 1)
+    assert "up to 60 upstream requests" in result["errors"][0]["message"]
+    nested = "{ callbacks(first: $n) { nodes { destinations(first: 1) { nodes { id } } } } }"
+    by_default = await gateway.query("query($n: Int = 60) " + nested)
+    assert "up to 61 upstream requests" in by_default["errors"][0]["message"]
+    by_float = await gateway.query("query($n: Int) " + nested, {"n": 60.0})
+    assert "up to 61 upstream requests" in by_float["errors"][0]["message"]
+
+
+async def test_a_batch_shares_one_budget_of_upstream_requests(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=30)
+    query = "{ callbacks(first: 19) { nodes { destinations(first: 1) { nodes { id } } } } }"
+    response = await gateway.client.post(
+        "/graphql",
+        # (two different documents: a repeated one would be answered from the result cache)
+        json=[{"query": query}, {"query": query.replace("first: 19", "first: 18")}],
+        headers={"Authorization": "Bearer metorial_sk_test_alpha_one"},
+    )
+    first, second = response.json()
+    assert "errors" not in first
+    [error] = second["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
+    assert "the limit is 30 per HTTP request, batches included (10 left of it)" in error["message"]
