@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import time
 from collections.abc import AsyncIterator
 from http.cookiejar import DefaultCookiePolicy
 
@@ -22,6 +23,8 @@ from gateway.schema import build_schema
 from gateway.settings import Settings
 from gateway.transport import ShardedTransport
 from gateway.upstream import Upstream
+
+READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
 
 
 def create_app(
@@ -108,12 +111,21 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    readiness: dict[str, float | bool] = {"checked": -1.0, "ready": False}
+
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        # Any HTTP answer (even 401 without a key) means the upstream is reachable.
-        try:
-            await upstream().http.get("/callbacks-destinations", timeout=2.0)
-        except httpx.HTTPError:
+        # Any HTTP answer (even 401 without a key) means the upstream is reachable. One probe
+        # a second at most: /readyz must not turn into free load on the upstream.
+        now = time.monotonic()
+        if now - readiness["checked"] >= READINESS_INTERVAL:
+            try:
+                await upstream().http.get("/callbacks-destinations", timeout=2.0)
+                readiness["ready"] = True
+            except httpx.HTTPError:
+                readiness["ready"] = False
+            readiness["checked"] = now
+        if not readiness["ready"]:
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

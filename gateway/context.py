@@ -11,9 +11,19 @@ from strawberry.dataloader import DataLoader
 
 from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, GatewayError
-from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH, JSON, Credential, Query, Upstream
+from gateway.pagination import PageRequest, to_page
+from gateway.upstream import (
+    CALLBACKS_PATH,
+    DESTINATIONS_PATH,
+    JSON,
+    Credential,
+    Query,
+    Upstream,
+    UpstreamRejection,
+)
 
 Record = dict[str, Any]
+_ENTITIES = {"callback.destination", "callback"}
 _MAX_CALLBACK_PAGES = 20  # `CallbackSelection.callbacks` for ALL reads at most 2,000 callbacks
 
 
@@ -85,9 +95,10 @@ class Context:
         query: list[tuple[str, str]] = [("limit", "100")]
         for _ in range(_MAX_CALLBACK_PAGES):
             body = await self.get(CALLBACKS_PATH, query)
-            items = [item for item in body.get("items", []) if isinstance(item, dict)]
+            page = to_page(PageRequest((), 100, reversed=False), body)
+            items = [item for item in page.items if isinstance(item, dict) and item.get("id")]
             records.extend(items)
-            if not items or not body.get("pagination", {}).get("has_more_after"):
+            if not items or not page.has_next_page:
                 break
             query = [("limit", "100"), ("after", str(items[-1]["id"]))]
         self.prime(CALLBACKS_PATH, records)
@@ -102,8 +113,9 @@ class Context:
     async def _load_one(self, path: str, upstream_id: str) -> Record | None:
         try:
             body = await self.get(f"{path}/{upstream_id}")
-        except GatewayError as exc:
-            if exc.code == ErrorCode.NOT_FOUND:
+        except UpstreamRejection as exc:
+            # null only when the object is what was not found (not, say, the route)
+            if exc.code == ErrorCode.NOT_FOUND and exc.body.get("entity") in _ENTITIES:
                 return None
             raise
         return body if isinstance(body, dict) else None

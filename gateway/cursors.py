@@ -36,7 +36,7 @@ class ConnectionKey:
 
 
 def encode_cursor(key: ConnectionKey, upstream_id: str) -> str:
-    if _UPSTREAM_ID.match(upstream_id):  # nothing to escape: skip the JSON encoder
+    if _UPSTREAM_ID.fullmatch(upstream_id):  # nothing to escape: skip the JSON encoder
         payload = f'[{_VERSION},"{key.fingerprint}","{upstream_id}"]'
     else:
         payload = json.dumps([_VERSION, key.fingerprint, upstream_id], separators=(",", ":"))
@@ -69,7 +69,7 @@ def _load(cursor: str) -> tuple[int, str, str] | None:
         and data[0] == _VERSION
         and isinstance(data[1], str)
         and isinstance(data[2], str)
-        and _UPSTREAM_ID.match(data[2])
+        and _UPSTREAM_ID.fullmatch(data[2])
     ):
         return data[0], data[1], data[2]
     return None

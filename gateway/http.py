@@ -24,7 +24,7 @@ from strawberry.types.graphql import OperationType
 
 from gateway.context import Context
 from gateway.cost import RequestBudget
-from gateway.errors import ErrorCode, format_error
+from gateway.errors import ErrorCode, GatewayError, format_error
 from gateway.graphiql import GraphiQL
 from gateway.metrics import Metrics
 from gateway.persisted import HashMismatch, PersistedQueries, PersistedQueryError
@@ -35,6 +35,7 @@ from gateway.upstream import Credential, Upstream
 logger = logging.getLogger("gateway.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 # Answers carry per-credential data (signing secrets among it): no shared caches, no sniffing.
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -187,7 +188,12 @@ class GraphQLEndpoint:
             raise Refusal(400, "`variables` must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise Refusal(400, "`operationName` must be a string.")
-        credential = _credential(request, self.settings)
+        try:
+            credential = _credential(request, self.settings)
+        except GatewayError as exc:
+            return orjson.dumps(
+                {"errors": [{"message": exc.message, "extensions": exc.extensions}]}
+            ), False
         read_cache = not _no_cache(request)
         upstream = self.upstream()
         key = generation = None
@@ -264,12 +270,17 @@ def _wants_html(request: Request) -> bool:
 
 def _request_id(request: Request) -> str:
     incoming = request.headers.get("x-request-id", "")
-    return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def _credential(request: Request, settings: Settings) -> Credential | None:
     header = request.headers.get("authorization", "").strip()
     if header:
+        if not _HEADER_VALUE.fullmatch(header):  # httpx could not even send it
+            raise GatewayError(
+                ErrorCode.UNAUTHENTICATED,
+                "Malformed Authorization header: send `Bearer <key>` in printable ASCII.",
+            )
         return Credential.from_header(header)
     if settings.upstream_api_key:
         return Credential.from_header(f"Bearer {settings.upstream_api_key}")
@@ -283,4 +294,4 @@ def _no_cache(request: Request) -> bool:
 
 def _operation_name(data: Any) -> str:
     name = data.get("operationName") if isinstance(data, dict) else None
-    return name if isinstance(name, str) and _GRAPHQL_NAME.match(name) else "anonymous"
+    return name if isinstance(name, str) and _GRAPHQL_NAME.fullmatch(name) else "anonymous"

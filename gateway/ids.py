@@ -23,12 +23,12 @@ def to_global_id(node_type: NodeType, upstream_id: str) -> str:
 def parse_id(value: str) -> tuple[NodeType, str]:
     """Return (type, upstream id) for a global or raw id; BAD_USER_INPUT when malformed."""
     if len(value) <= _MAX_ID_LENGTH:
-        if _RAW_ID.match(value):
+        if _RAW_ID.fullmatch(value):
             return PREFIXES[value[:4]], value
         decoded = _decode(value)
         if decoded is not None:
             node_type, _, upstream_id = decoded.partition(":")
-            if node_type in PREFIXES.values() and _RAW_ID.match(upstream_id):
+            if node_type in PREFIXES.values() and _RAW_ID.fullmatch(upstream_id):
                 kind = PREFIXES[upstream_id[:4]]
                 if kind == node_type:
                     return kind, upstream_id

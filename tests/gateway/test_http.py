@@ -261,3 +261,24 @@ def test_operation_labels_are_bounded() -> None:
     assert len(labels) == MAX_OPERATION_LABELS + 1
     assert "other" in labels
     assert metrics.operation_label("Op0") == "Op0"
+
+
+async def test_a_malformed_authorization_header_is_unauthenticated(gateway: Gateway) -> None:
+    for value in ("Bearer caf\u00e9", "Bearer a\x7fb"):
+        response = await gateway.client.post(
+            "/graphql",
+            json={"query": LIST},
+            headers={"Authorization": value.encode("latin-1")},
+        )
+        assert response.status_code == 200
+        [error] = response.json()["errors"]
+        assert error["extensions"] == {"code": "UNAUTHENTICATED"}
+        assert "Malformed Authorization header" in error["message"]
+
+
+async def test_ids_and_cursors_with_a_trailing_newline_are_malformed(gateway: Gateway) -> None:
+    by_id = await gateway.query(
+        "query($id: ID!) { callbackDestination(id: $id) { id } }",
+        {"id": "cld_000000000AAAAAAAAAAAAA\n"},
+    )
+    assert by_id["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

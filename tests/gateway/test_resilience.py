@@ -147,8 +147,9 @@ async def test_a_mutation_is_never_sent_twice(
 
 
 async def test_readyz_flips_to_503_when_the_upstream_goes_down(
-    make_gateway: GatewayFactory,
+    make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("gateway.app.READINESS_INTERVAL", 0.0)
     emulator = await start_emulator()
     gateway = await make_gateway(emulator.url, upstream_retries=0)
     response = await gateway.client.get("/readyz")
@@ -223,3 +224,23 @@ async def test_a_write_refused_for_a_bad_key_leaves_no_state_behind(
         assert result["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     cache = gateway.app.state.cache
     assert cache.stats.invalidations == 0
+
+
+async def test_readyz_probes_the_upstream_at_most_once_a_second(
+    make_gateway: GatewayFactory, emulator: RunningServer
+) -> None:
+    gateway = await make_gateway(emulator.url)
+    for _ in range(5):
+        assert (await gateway.client.get("/readyz")).status_code == 200
+    assert len(emulator.app.state.request_log) == 1
+
+
+async def test_a_404_for_another_reason_than_the_object_is_not_read_as_null(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults)
+    faults.script(status(404, b'{"code": "not_found", "entity": "endpoint"}'))
+    result = await gateway.query(
+        'query { callbackDestination(id: "cld_000000000AAAAAAAAAAAAA") { id } }'
+    )
+    assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
