@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from http.cookiejar import DefaultCookiePolicy
 
 import httpx
@@ -25,6 +26,30 @@ from gateway.transport import ShardedTransport
 from gateway.upstream import Upstream
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
+
+
+class Readiness:
+    """Whether the upstream answers HTTP at all (even a 401 without a key). One probe a
+    second at most, shared by concurrent callers: /readyz is no free load on the upstream."""
+
+    def __init__(self, upstream: Callable[[], Upstream]) -> None:
+        self.upstream = upstream
+        self.checked = -READINESS_INTERVAL
+        self.probe: asyncio.Task[bool] | None = None
+
+    async def check(self) -> bool:
+        now = time.monotonic()
+        if self.probe is None or (self.probe.done() and now - self.checked >= READINESS_INTERVAL):
+            self.checked = now
+            self.probe = asyncio.ensure_future(self._probe())
+        return await asyncio.shield(self.probe)
+
+    async def _probe(self) -> bool:
+        try:
+            await self.upstream().http.get("/callbacks-destinations", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return True
 
 
 def create_app(
@@ -111,21 +136,11 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    readiness: dict[str, float | bool] = {"checked": -1.0, "ready": False}
+    readiness = Readiness(upstream)
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        # Any HTTP answer (even 401 without a key) means the upstream is reachable. One probe
-        # a second at most: /readyz must not turn into free load on the upstream.
-        now = time.monotonic()
-        if now - readiness["checked"] >= READINESS_INTERVAL:
-            try:
-                await upstream().http.get("/callbacks-destinations", timeout=2.0)
-                readiness["ready"] = True
-            except httpx.HTTPError:
-                readiness["ready"] = False
-            readiness["checked"] = now
-        if not readiness["ready"]:
+        if not await readiness.check():
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 

@@ -40,6 +40,23 @@ class _Entry:
     size: int
 
 
+class _Generations(TTLCache[str, int]):
+    """Each credential's generation, forgotten `ttl` seconds after its last write.
+
+    Forgetting by age is safe (see ResponseCache); forgetting early, because the map is
+    full, is not: then `floor` moves to a value no entry carries, so every credential
+    without a remembered generation loses its entries (a cache flush, never a stale read).
+    """
+
+    floor = 0
+    next_value: Callable[[], int]
+
+    def popitem(self) -> tuple[str, int]:
+        item = super().popitem()  # only called when full
+        self.floor = self.next_value()
+        return item
+
+
 @dataclasses.dataclass
 class CacheStats:
     hits: int = 0
@@ -49,9 +66,16 @@ class CacheStats:
 
 
 class ResponseCache:
-    def __init__(self, *, ttl: float, max_bytes: int, generation_window: float) -> None:
-        """`generation_window` must outlast an entry plus the longest fetch: a forgotten
-        generation reads as 0, which no entry fetched after a write carries."""
+    def __init__(
+        self,
+        *,
+        ttl: float,
+        max_bytes: int,
+        generation_window: float,
+        max_credentials: int = _MAX_CREDENTIALS,
+    ) -> None:
+        """`generation_window` must outlast an entry plus the longest fetch: a generation
+        forgotten by age reads as the floor, which no entry fetched after a write carries."""
         self.ttl = ttl
         self.stats = CacheStats()
         self._entries: TTLCache[CacheKey, _Entry] | None = (
@@ -60,10 +84,9 @@ class ResponseCache:
             else None
         )
         self._inflight: dict[tuple[CacheKey, int], asyncio.Task[tuple[Any, float]]] = {}
-        self._generations: TTLCache[str, int] = TTLCache(
-            maxsize=_MAX_CREDENTIALS, ttl=generation_window
-        )
         self._clock = itertools.count(1)
+        self._generations = _Generations(maxsize=max_credentials, ttl=generation_window)
+        self._generations.next_value = lambda: next(self._clock)
 
     async def get_or_fetch(
         self,
@@ -126,7 +149,7 @@ class ResponseCache:
 
     def generation(self, fingerprint: str) -> int:
         """Changed by every write of this credential: what was fetched before is stale."""
-        return self._generations.get(fingerprint, 0)
+        return self._generations.get(fingerprint, self._generations.floor)
 
     def invalidate(self, fingerprint: str) -> None:
         """Forget this credential's entries; fetches in flight won't be joined or stored."""

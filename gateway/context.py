@@ -23,7 +23,6 @@ from gateway.upstream import (
 )
 
 Record = dict[str, Any]
-_ENTITIES = {"callback.destination", "callback"}
 _MAX_CALLBACK_PAGES = 20  # `CallbackSelection.callbacks` for ALL reads at most 2,000 callbacks
 
 
@@ -63,6 +62,8 @@ class Context:
         return self.credential
 
     async def get(self, path: str, query: Query = ()) -> JSON:
+        if self.budget is not None:
+            self.budget.use()
         value, fetched_at = await self.upstream.get_dated(
             self.require_credential(),
             path,
@@ -114,8 +115,8 @@ class Context:
         try:
             body = await self.get(f"{path}/{upstream_id}")
         except UpstreamRejection as exc:
-            # null only when the object is what was not found (not, say, the route)
-            if exc.code == ErrorCode.NOT_FOUND and exc.body.get("entity") in _ENTITIES:
+            # null when the object was not found (not the route: a misconfigured base URL)
+            if exc.code == ErrorCode.NOT_FOUND and exc.body.get("entity") != "endpoint":
                 return None
             raise
         return body if isinstance(body, dict) else None

@@ -28,7 +28,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from gateway.errors import too_complex
+from gateway.errors import ErrorCode, GatewayError, too_complex
 
 DEFAULT_PAGE = 20
 SELECTION_ESTIMATE = 20  # callbacks assumed behind one CallbackSelection.callbacks
@@ -40,10 +40,24 @@ Composite = GraphQLObjectType | GraphQLInterfaceType
 
 @dataclasses.dataclass
 class RequestBudget:
-    """Upstream requests one HTTP request may still spend: a batch shares one budget."""
+    """Upstream requests one HTTP request may still spend: a batch shares one budget.
+
+    Checked twice: the estimate before each operation runs (`spend`), and every real
+    lookup as it happens (`use`), since some estimates (callbacks behind a selection)
+    are guesses."""
 
     limit: int
     remaining: int
+    used: int = 0
+
+    def use(self) -> None:
+        self.used += 1
+        if self.used > self.limit:
+            raise GatewayError(
+                ErrorCode.QUERY_TOO_COMPLEX,
+                f"This request needed more than {self.limit} upstream requests and was stopped "
+                "there. Ask for smaller pages or nest fewer connections.",
+            )
 
     def spend(self, cost: int) -> None:
         if cost > self.remaining:
@@ -66,8 +80,10 @@ class UpstreamCost:
         operation: OperationDefinitionNode,
         fragments: Mapping[str, FragmentDefinitionNode],
         variables: Mapping[str, Any] | None,
+        max_page: int = 100,
     ) -> None:
         self.schema = schema
+        self.max_page = max_page
         self.fragments = fragments
         self.variables = _effective_variables(operation, variables or {})
         self._memo: dict[tuple[str, str, int], int] = {}
@@ -142,16 +158,17 @@ class UpstreamCost:
                 return value_from_ast_untyped(argument.value)
         return None
 
+    # Values past the maximum are the resolver's BAD_USER_INPUT to report, not a cost.
     def _page_size(self, node: FieldNode) -> int:
         for name in ("first", "last"):
             value = _integer(self._argument(node, name))
             if value is not None:
-                return max(value, 1)  # first: 0 still fetches one item
+                return min(max(value, 1), self.max_page)  # first: 0 still fetches one item
         return DEFAULT_PAGE
 
     def _count(self, node: FieldNode, name: str) -> int:
         value = self._argument(node, name)
-        return len(value) if isinstance(value, list) else 1
+        return min(len(value), self.max_page) if isinstance(value, list) else 1
 
 
 def _effective_variables(

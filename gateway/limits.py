@@ -50,7 +50,9 @@ class QueryLimits(SchemaExtension):
         max_tokens: int,
         cost_schema: GraphQLSchema,
         max_upstream_requests: int,
+        max_page_size: int,
     ) -> None:
+        self.max_page_size = max_page_size
         self.rules = rules
         self.max_tokens = max_tokens
         self.cost_schema = cost_schema
@@ -74,7 +76,10 @@ class QueryLimits(SchemaExtension):
                 for d in document.definitions
                 if isinstance(d, FragmentDefinitionNode)
             }
-            cost = UpstreamCost(self.cost_schema, operation, fragments, context.variables).total
+            variables = context.variables
+            cost = UpstreamCost(
+                self.cost_schema, operation, fragments, variables, self.max_page_size
+            ).total
             budget = getattr(context.context, "budget", None)
             if not isinstance(budget, RequestBudget):  # a caller without an HTTP request
                 budget = RequestBudget(self.max_upstream_requests, self.max_upstream_requests)

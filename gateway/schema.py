@@ -54,6 +54,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
                 max_tokens=settings.max_tokens,
                 cost_schema=cost_schema,
                 max_upstream_requests=settings.max_upstream_requests,
+                max_page_size=settings.max_page_size,
             ),
             lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
             lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),

@@ -52,6 +52,10 @@ class Credential:
         return cls(authorization=value, fingerprint=digest[:32])
 
 
+class NotSent(GatewayError):
+    """No connection could be made: the request never reached the upstream."""
+
+
 class UpstreamRejection(GatewayError):
     """A 4xx answer from the upstream; mutations turn 400s into userErrors."""
 
@@ -106,8 +110,10 @@ class Upstream:
         deadline = time.monotonic() + self.settings.upstream_timeout
         try:
             response = await self._send(credential, method, path, "", content, deadline, request_id)
-        except GatewayError:
-            self.cache.invalidate(credential.fingerprint)  # it may have happened all the same
+        except NotSent:
+            raise
+        except BaseException:  # a timeout, a lost answer, a cancellation: it may have happened
+            self.cache.invalidate(credential.fingerprint)
             raise
         # A 4xx changed nothing (and most come from bad or unknown keys: no state for those).
         if response.status_code < 400 or response.status_code >= 500:
@@ -175,29 +181,36 @@ class Upstream:
         started = time.perf_counter()
         status = "error"
         try:
-            response = await self.http.request(
-                method, url, content=content, headers=headers, timeout=timeout
-            )
+            # httpx's read timeout is per read: the whole answer gets `remaining` too.
+            async with asyncio.timeout(remaining):
+                response = await self.http.request(
+                    method, url, content=content, headers=headers, timeout=timeout
+                )
             status = str(response.status_code)
             return response
-        except httpx.TimeoutException as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout):
+            status = "unreachable"
+            raise NotSent(ErrorCode.UPSTREAM_UNAVAILABLE, _UNREACHABLE) from None
+        except (httpx.TimeoutException, TimeoutError):
             status = "timeout"
-            if isinstance(exc, httpx.ConnectTimeout):
-                raise _unavailable() from None
             raise GatewayError(
                 ErrorCode.UPSTREAM_TIMEOUT, "The upstream API did not answer in time."
             ) from None
         except httpx.TransportError:
             status = "unreachable"
-            raise _unavailable() from None
+            raise GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, _UNREACHABLE) from None
+        except httpx.HTTPError:  # e.g. a body that does not decode
+            status = "error"
+            raise GatewayError(
+                ErrorCode.UPSTREAM_ERROR, "The upstream API sent an answer that cannot be read."
+            ) from None
         finally:
             elapsed = time.perf_counter() - started
             self.metrics.upstream_requests.labels(method, route, status).inc()
             self.metrics.upstream_latency.labels(method, route, status).observe(elapsed)
 
 
-def _unavailable() -> GatewayError:
-    return GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream API is unreachable.")
+_UNREACHABLE = "The upstream API is unreachable."
 
 
 def _route(path: str) -> str:

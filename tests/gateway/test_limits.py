@@ -230,3 +230,38 @@ async def test_a_batch_shares_one_budget_of_upstream_requests(
     [error] = second["errors"]
     assert error["extensions"]["code"] == "QUERY_TOO_COMPLEX"
     assert "the limit is 30 per HTTP request, batches included (10 left of it)" in error["message"]
+
+
+async def test_real_lookups_are_counted_too_when_the_estimate_was_low(
+    make_gateway: GatewayFactory,
+) -> None:
+    from tests.conftest import Rest, start_emulator
+
+    emulator = await start_emulator(seed_callbacks=30)
+    try:
+        rest = Rest(emulator.url)
+        everything = await rest.create("all")  # receives all 30 callbacks
+        await rest.client.aclose()
+        gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=25)
+        emulator.app.state.clear_request_log()
+        # Estimated 1 + 1 + 20 x 1 = 22 (20 callbacks assumed); really 1 + 1 + 30.
+        result = await gateway.query(
+            "query($id: ID!) { callbackDestination(id: $id) { callbacks { callbacks { "
+            "destinations(first: 1) { nodes { id } } } } } }",
+            {"id": everything["id"]},
+        )
+        codes = {e["extensions"]["code"] for e in result["errors"]}
+        assert codes == {"QUERY_TOO_COMPLEX"}
+        assert "needed more than 25 upstream requests" in result["errors"][0]["message"]
+        assert len(emulator.app.state.request_log) <= 25
+    finally:
+        await emulator.stop()
+
+
+async def test_oversized_pages_are_bad_input_not_too_complex(gateway: Gateway) -> None:
+    result = await gateway.query(
+        "{ callbacks(first: 1000) { nodes { destinations { nodes { id } } } } }"
+    )
+    [error] = result["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "`first` must be between 0 and 100" in error["message"]

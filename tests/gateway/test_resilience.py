@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 
@@ -244,3 +245,38 @@ async def test_a_404_for_another_reason_than_the_object_is_not_read_as_null(
         'query { callbackDestination(id: "cld_000000000AAAAAAAAAAAAA") { id } }'
     )
     assert result["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_a_write_that_never_reached_the_upstream_keeps_the_cache(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults)
+    faults.script(refused)
+    result = await gateway.query(CREATE)
+    assert result["errors"][0]["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+    assert gateway.app.state.cache.stats.invalidations == 0
+    faults.script(read_timeout)
+    await gateway.query(CREATE)
+    assert gateway.app.state.cache.stats.invalidations == 1
+
+
+async def test_an_answer_that_does_not_decode_is_upstream_error(
+    make_gateway: GatewayFactory, emulator: RunningServer, faults: FaultTransport
+) -> None:
+    gateway = await make_gateway(emulator.url, transport=faults, cache_ttl=0)
+    faults.script(status(200, b"not gzip at all", **{"Content-Encoding": "gzip"}))
+    result = await gateway.query(LIST)
+    assert result["errors"][0]["extensions"]["code"] == "UPSTREAM_ERROR"
+
+
+async def test_concurrent_readiness_checks_share_one_probe(
+    make_gateway: GatewayFactory,
+) -> None:
+    emulator = await start_emulator(latency_ms=100)
+    try:
+        gateway = await make_gateway(emulator.url)
+        answers = await asyncio.gather(*(gateway.client.get("/readyz") for _ in range(20)))
+        assert {a.status_code for a in answers} == {200}
+        assert len(emulator.app.state.request_log) == 1
+    finally:
+        await emulator.stop()

@@ -116,3 +116,14 @@ async def test_skipping_the_cache_still_refreshes_it() -> None:
     await cache.get_or_fetch(KEY, upstream.fetch)
     assert await cache.get_or_fetch(KEY, upstream.fetch, read_cache=False) == {"call": 2}
     assert await cache.get_or_fetch(KEY, upstream.fetch) == {"call": 2}
+
+
+async def test_a_generation_forgotten_early_never_revives_entries_from_before_a_write() -> None:
+    cache = ResponseCache(ttl=60, max_bytes=100_000, generation_window=120, max_credentials=2)
+    upstream = Upstream()
+    upstream.release.set()
+    await cache.get_or_fetch(KEY, upstream.fetch)  # stored before credential-a's write
+    cache.invalidate("credential-a")
+    cache.invalidate("credential-b")
+    cache.invalidate("credential-c")  # the map is full: credential-a's generation goes
+    assert await cache.get_or_fetch(KEY, upstream.fetch) == {"call": 2}
