@@ -164,8 +164,7 @@ class GraphQLEndpoint:
         try:
             return await self._execute(request, item, request_id, budget, get=False)
         except Refusal as refusal:
-            error = {"message": refusal.message, "extensions": {"code": refusal.code.value}}
-            return orjson.dumps({"errors": [error]}), False
+            return _failed(refusal.message, {"code": refusal.code.value})
 
     async def _execute(
         self, request: Request, data: Any, request_id: str, budget: RequestBudget, *, get: bool
@@ -176,8 +175,7 @@ class GraphQLEndpoint:
         try:
             query = self.persisted.resolve(data.get("query"), data.get("extensions"))
         except PersistedQueryError as exc:
-            error = {"message": exc.message, "extensions": {"code": exc.code}}
-            return orjson.dumps({"errors": [error]}), False
+            return _failed(exc.message, {"code": exc.code})
         except HashMismatch:
             raise Refusal(400, "provided sha does not match query") from None
         variables = data.get("variables")
@@ -191,9 +189,7 @@ class GraphQLEndpoint:
         try:
             credential = _credential(request, self.settings)
         except GatewayError as exc:
-            return orjson.dumps(
-                {"errors": [{"message": exc.message, "extensions": exc.extensions}]}
-            ), False
+            return _failed(exc.message, exc.extensions)
         read_cache = not _no_cache(request)
         upstream = self.upstream()
         key = generation = None
@@ -222,11 +218,8 @@ class GraphQLEndpoint:
         except CannotGetOperationTypeError:
             # A GraphQL request error: HTTP 200, no data (GraphQL over HTTP, application/json).
             message = f"Unknown operation named {operation_name!r}." if operation_name else ""
-            error = {
-                "message": message or "No operation to run in the document.",
-                "extensions": {"code": ErrorCode.BAD_USER_INPUT.value},
-            }
-            return orjson.dumps({"errors": [error]}), False
+            code = {"code": ErrorCode.BAD_USER_INPUT.value}
+            return _failed(message or "No operation to run in the document.", code)
         if result.errors:
             errors = [format_error(e) for e in result.errors]
             return orjson.dumps({"data": result.data, "errors": errors}), False
@@ -249,6 +242,11 @@ class GraphQLEndpoint:
                 "duration_ms": round(elapsed * 1000, 2),
             },
         )
+
+
+def _failed(message: str, extensions: dict[str, Any]) -> tuple[bytes, bool]:
+    """A GraphQL answer with one error and no data."""
+    return orjson.dumps({"errors": [{"message": message, "extensions": extensions}]}), False
 
 
 def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
