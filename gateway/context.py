@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, GatewayError
-from gateway.pagination import PageRequest, to_page
+from gateway.pagination import read_envelope
 from gateway.upstream import (
     CALLBACKS_PATH,
     DESTINATIONS_PATH,
@@ -96,7 +96,7 @@ class Context:
         query: list[tuple[str, str]] = [("limit", "100")]
         for _ in range(_MAX_CALLBACK_PAGES):
             body = await self.get(CALLBACKS_PATH, query)
-            page = to_page(PageRequest((), 100, reversed=False), body)
+            page = read_envelope(body)
             items = [item for item in page.items if isinstance(item, dict) and item.get("id")]
             records.extend(items)
             if not items or not page.has_next_page:
@@ -115,8 +115,7 @@ class Context:
         try:
             body = await self.get(f"{path}/{upstream_id}")
         except UpstreamRejection as exc:
-            # null when the object was not found (not the route: a misconfigured base URL)
-            if exc.code == ErrorCode.NOT_FOUND and exc.body.get("entity") != "endpoint":
+            if exc.object_missing:
                 return None
             raise
         return body if isinstance(body, dict) else None

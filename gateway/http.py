@@ -69,7 +69,9 @@ class Refusal(Exception):
     def response(self, headers: dict[str, str]) -> Response:
         body = {"errors": [{"message": self.message, "extensions": {"code": self.code.value}}]}
         extra = {"Allow": "POST"} if self.status == 405 else {}
-        return _json(body, self.status, {**headers, **extra})
+        return Response(
+            orjson.dumps(body), self.status, {**headers, **extra}, media_type="application/json"
+        )
 
 
 class GraphQLEndpoint:
@@ -247,10 +249,6 @@ class GraphQLEndpoint:
 def _failed(message: str, extensions: dict[str, Any]) -> tuple[bytes, bool]:
     """A GraphQL answer with one error and no data."""
     return orjson.dumps({"errors": [{"message": message, "extensions": extensions}]}), False
-
-
-def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
-    return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
 def _json_param(raw: str | None, name: str) -> Any:

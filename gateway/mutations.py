@@ -8,7 +8,6 @@ from typing import Any
 
 import strawberry
 
-from gateway.errors import ErrorCode
 from gateway.ids import expect_id, to_global_id
 from gateway.types import CallbackDestination, CallbackSelectionType, Info
 from gateway.upstream import DESTINATIONS_PATH, UpstreamRejection
@@ -135,10 +134,7 @@ def _validation_error(entry: dict[str, Any]) -> UserError:
 
 
 def _is_user_error(rejection: UpstreamRejection) -> bool:
-    # A 404 is the input's fault only when the destination is what was not found
-    # (not, say, a misconfigured upstream URL: that is a top-level NOT_FOUND).
-    missing = rejection.body.get("entity") == "callback.destination"
-    return rejection.status == 400 or (rejection.code == ErrorCode.NOT_FOUND and missing)
+    return rejection.status == 400 or rejection.object_missing
 
 
 async def _write(

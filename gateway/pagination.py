@@ -21,7 +21,8 @@ _OPPOSITE = {"asc": "desc", "desc": "asc"}
 class PageRequest:
     query: tuple[tuple[str, str], ...]
     count: int  # edges wanted; 0 still fetches one item to answer pageInfo
-    reversed: bool
+    reversed: bool  # fetched in the opposite order (`last` with no `before`)
+    backward: bool  # `last` or `before`: an empty page looks for items before it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,24 +67,34 @@ def page_request(
     elif backward:
         order, reverse = _OPPOSITE[order], True
     query.append(("order", order))
-    return PageRequest(query=(*query, *extra), count=count, reversed=reverse)
+    return PageRequest(query=(*query, *extra), count=count, reversed=reverse, backward=backward)
 
 
-def to_page(request: PageRequest, body: dict[str, Any]) -> Page:
-    """Read an upstream list envelope as a page in the connection's order."""
+def read_envelope(body: dict[str, Any]) -> Page:
+    """An upstream list envelope as it came: items, has_more_before, has_more_after."""
     items = body.get("items")
     pagination = body.get("pagination")
     if not isinstance(items, list) or not isinstance(pagination, dict):
         raise upstream_malformed("list envelope")
-    more_before = bool(pagination.get("has_more_before"))
-    more_after = bool(pagination.get("has_more_after"))
+    return Page(
+        items,
+        has_previous_page=bool(pagination.get("has_more_before")),
+        has_next_page=bool(pagination.get("has_more_after")),
+    )
+
+
+def to_page(request: PageRequest, body: dict[str, Any]) -> Page:
+    """Read an upstream list envelope as a page in the connection's order."""
+    envelope = read_envelope(body)
+    items = envelope.items
+    more_before, more_after = envelope.has_previous_page, envelope.has_next_page
     if request.reversed:
         items = items[::-1]
         more_before, more_after = more_after, more_before
     if request.count == 0:
         # One item was fetched only to learn whether the page has a neighbour there.
         found = bool(items)
-        if request.reversed or ("before" in dict(request.query)):
+        if request.backward:
             return Page([], has_previous_page=found, has_next_page=more_after)
         return Page([], has_previous_page=more_before, has_next_page=found)
     return Page(items, has_previous_page=more_before, has_next_page=more_after)

@@ -2,8 +2,8 @@
 
 GETs go through the per-credential cache and are retried (connect errors, 429,
 502/503/504) with jittered backoff inside a total deadline. Writes are sent once,
-never retried, and invalidate the writer's cache unless the upstream refused them
-with a 4xx (a failed or timed-out write may still have happened upstream).
+never retried, and invalidate the writer's cache unless they never connected or the
+upstream refused them with a 4xx (a timed-out write may still have happened).
 """
 
 from __future__ import annotations
@@ -63,6 +63,11 @@ class UpstreamRejection(GatewayError):
         super().__init__(code, message)
         self.status = status
         self.body = body
+
+    @property
+    def object_missing(self) -> bool:
+        """A 404 about the object asked for, not the route (a misconfigured base URL)."""
+        return self.status == 404 and self.body.get("entity") != "endpoint"
 
 
 class Upstream:
