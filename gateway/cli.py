@@ -70,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    from gateway.app import create_app
     from gateway.logs import configure_logging
+    from gateway.web.app import create_app
 
     try:
         settings = Settings.from_env(upstream_url=args.upstream_url)
@@ -105,7 +105,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _export_schema(args: argparse.Namespace) -> None:
-    from gateway.schema import print_sdl
+    from gateway.schema.build import print_sdl
 
     sdl = print_sdl()
     if args.check:

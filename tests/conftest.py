@@ -13,10 +13,10 @@ import uvicorn
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from gateway.app import create_app
 from gateway.emulator import EmulatorConfig
 from gateway.emulator import create_app as create_emulator
 from gateway.settings import Settings
+from gateway.web.app import create_app
 
 ALPHA_KEY = "metorial_sk_test_alpha_one"
 ALPHA_KEY_2 = "metorial_sk_test_alpha_two"  # same instance as ALPHA_KEY

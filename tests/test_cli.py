@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gateway.schema import print_sdl
+from gateway.schema.build import print_sdl
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.persisted import load_manifest
 from gateway.settings import Settings
+from gateway.web.persisted import load_manifest
 
 
 def test_environment_variables_are_parsed_by_type() -> None:

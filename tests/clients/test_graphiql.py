@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway import graphiql
 from gateway.emulator import DEMO_API_KEY
+from gateway.web import graphiql
 from tests.clients import chromium
 from tests.clients.conftest import ServedGateway, require
 from tests.conftest import Gateway, GatewayFactory, RunningServer

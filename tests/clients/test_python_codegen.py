@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.web.app import create_app
 from tests.clients.conftest import ROOT, ServedGateway, require
 from tests.conftest import ALPHA_KEY, BETA_KEY, Rest, RunningServer
 

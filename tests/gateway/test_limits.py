@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import get_introspection_query
 
-from gateway.schema import PARSE_CACHE_SIZE
+from gateway.schema.build import PARSE_CACHE_SIZE
 from tests.conftest import Gateway, GatewayFactory, RunningServer
 
 

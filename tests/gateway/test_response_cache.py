@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from gateway.cache import Fetched, ResponseCache
+from gateway.upstream.cache import Fetched, ResponseCache
 
 KEY = ("credential-a", "/callbacks-destinations", "limit=20")
 OTHER = ("credential-b", "/callbacks-destinations", "limit=20")

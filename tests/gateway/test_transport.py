@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from gateway.transport import ShardedTransport
+from gateway.upstream.transport import ShardedTransport
 from tests.conftest import ALPHA_KEY, start_emulator
 
 

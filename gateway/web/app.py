@@ -14,16 +14,16 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 
-from gateway.cache import ResponseCache
-from gateway.graphiql import ASSETS_ROUTE, GraphiQL
-from gateway.http import EXAMPLE_QUERY, GraphQLEndpoint
 from gateway.metrics import Metrics
-from gateway.persisted import PersistedQueries, load_manifest
-from gateway.result_cache import ResultCache
-from gateway.schema import build_schema
+from gateway.schema.build import build_schema
 from gateway.settings import Settings
-from gateway.transport import ShardedTransport
-from gateway.upstream import Upstream
+from gateway.upstream.cache import ResponseCache
+from gateway.upstream.client import Upstream
+from gateway.upstream.transport import ShardedTransport
+from gateway.web.graphiql import ASSETS_ROUTE, GraphiQL
+from gateway.web.http import EXAMPLE_QUERY, GraphQLEndpoint
+from gateway.web.persisted import PersistedQueries, load_manifest
+from gateway.web.result_cache import ResultCache
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
 

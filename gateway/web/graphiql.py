@@ -34,7 +34,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 __all__ = ["ASSETS_ROUTE", "CONTENT_SECURITY_POLICY", "DIST_DIR", "SOURCE_DIR", "GraphiQL"]
 
 ASSETS_ROUTE = "/graphql/assets/{name}"
-SOURCE_DIR = Path(__file__).parent / "graphiql_assets"
+SOURCE_DIR = Path(__file__).parent.parent / "graphiql_assets"
 DIST_DIR = SOURCE_DIR / "dist"
 
 # Served name -> where it lives: vendor files are built into dist/, ours are in the source.

@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 import httpx
 import orjson
 
-from gateway.cache import Fetched, ResponseCache
 from gateway.errors import ErrorCode, GatewayError
 from gateway.metrics import Metrics
 from gateway.settings import Settings
+from gateway.upstream.cache import Fetched, ResponseCache
 
 JSON = Any
 Query = Sequence[tuple[str, str]]

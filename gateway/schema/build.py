@@ -15,11 +15,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
-from gateway.limits import QueryLimits, limit_rules
-from gateway.mutations import Mutation
-from gateway.resolvers import Query
+from gateway.schema.limits import QueryLimits, limit_rules
+from gateway.schema.mutations import Mutation
+from gateway.schema.query import Query
+from gateway.schema.types import DATETIME_SCALAR, Callback, CallbackDestination
 from gateway.settings import Settings
-from gateway.types import DATETIME_SCALAR, Callback, CallbackDestination
 
 logger = logging.getLogger("gateway.errors")
 PARSE_CACHE_SIZE = 512  # distinct documents whose parse and validation results are kept

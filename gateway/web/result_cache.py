@@ -18,7 +18,7 @@ import orjson
 from cachetools import TTLCache
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
-from gateway.cache import CacheStats
+from gateway.upstream.cache import CacheStats
 
 ResultKey = tuple[str, str, bytes, str | None]
 MAX_QUERY_LENGTH = 16 * 1024  # longer documents are not worth a key this size

@@ -10,8 +10,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from gateway.cursors import ConnectionKey, decode_cursor
 from gateway.errors import bad_input, upstream_malformed
+from gateway.schema.cursors import ConnectionKey, decode_cursor
 
 DEFAULT_PAGE_SIZE = 20
 _OPPOSITE = {"asc": "desc", "desc": "asc"}

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 
 import strawberry
 
-from gateway.context import Context, Record
-from gateway.cursors import ConnectionKey, encode_cursor
 from gateway.errors import upstream_malformed
-from gateway.ids import to_global_id
-from gateway.pagination import Page
+from gateway.schema.context import Context, Record
+from gateway.schema.cursors import ConnectionKey, encode_cursor
+from gateway.schema.ids import to_global_id
+from gateway.schema.pagination import Page
 
 Info = strawberry.Info[Context, None]
 
@@ -115,8 +115,8 @@ class Callback(Node):
         last: int | None = None,
         before: str | None = None,
         order: SortOrder | None = SortOrder.ASC,
-    ) -> Annotated[CallbackDestinationConnection, strawberry.lazy("gateway.types")]:
-        from gateway.resolvers import PageArgs, destinations_connection
+    ) -> Annotated[CallbackDestinationConnection, strawberry.lazy("gateway.schema.types")]:
+        from gateway.schema.query import PageArgs, destinations_connection
 
         args = PageArgs(first, after, last, before, order)
         return await destinations_connection(info, args, [self.callback_id])

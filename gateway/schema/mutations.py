@@ -8,9 +8,9 @@ from typing import Any
 
 import strawberry
 
-from gateway.ids import expect_id, to_global_id
-from gateway.types import CallbackDestination, CallbackSelectionType, Info
-from gateway.upstream import DESTINATIONS_PATH, UpstreamRejection
+from gateway.schema.ids import expect_id, to_global_id
+from gateway.schema.types import CallbackDestination, CallbackSelectionType, Info
+from gateway.upstream.client import DESTINATIONS_PATH, UpstreamRejection
 
 
 @strawberry.enum

@@ -9,10 +9,10 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
-from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, GatewayError
-from gateway.pagination import read_envelope
-from gateway.upstream import (
+from gateway.schema.cost import RequestBudget
+from gateway.schema.pagination import read_envelope
+from gateway.upstream.client import (
     CALLBACKS_PATH,
     DESTINATIONS_PATH,
     JSON,

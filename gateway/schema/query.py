@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 import strawberry
 
-from gateway.cursors import ConnectionKey
 from gateway.errors import bad_input
-from gateway.ids import NodeType, expect_id, parse_id
-from gateway.pagination import Page, page_request, to_page
-from gateway.types import (
+from gateway.schema.cursors import ConnectionKey
+from gateway.schema.ids import NodeType, expect_id, parse_id
+from gateway.schema.pagination import Page, page_request, to_page
+from gateway.schema.types import (
     Callback,
     CallbackConnection,
     CallbackDestination,
@@ -21,7 +21,7 @@ from gateway.types import (
     Node,
     SortOrder,
 )
-from gateway.upstream import CALLBACKS_PATH, DESTINATIONS_PATH
+from gateway.upstream.client import CALLBACKS_PATH, DESTINATIONS_PATH
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,15 +22,15 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from gateway.context import Context
-from gateway.cost import RequestBudget
 from gateway.errors import ErrorCode, GatewayError, format_error
-from gateway.graphiql import GraphiQL
 from gateway.metrics import Metrics
-from gateway.persisted import HashMismatch, PersistedQueries, PersistedQueryError
-from gateway.result_cache import ResultCache, is_query
+from gateway.schema.context import Context
+from gateway.schema.cost import RequestBudget
 from gateway.settings import Settings
-from gateway.upstream import Credential, Upstream
+from gateway.upstream.client import Credential, Upstream
+from gateway.web.graphiql import GraphiQL
+from gateway.web.persisted import HashMismatch, PersistedQueries, PersistedQueryError
+from gateway.web.result_cache import ResultCache, is_query
 
 logger = logging.getLogger("gateway.access")
 

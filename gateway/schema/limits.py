@@ -29,8 +29,8 @@ from graphql import (
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
-from gateway.cost import RequestBudget, UpstreamCost
 from gateway.errors import too_complex
+from gateway.schema.cost import RequestBudget, UpstreamCost
 
 Rules = tuple[type[ASTValidationRule], ...]
 
