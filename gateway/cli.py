@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gateway.settings import DESCRIPTIONS, ENVIRONMENT, Settings
+from gateway.upstream.versions import VERSION_CHOICES
 
 _EPILOG = "environment variables (read by `serve`, besides GATEWAY_HOST and GATEWAY_PORT):\n"
 _EPILOG += "\n".join(f"  {ENVIRONMENT[name]:<34} {text}" for name, text in DESCRIPTIONS.items())
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
         help="(GATEWAY_PORT)",
     )
     serve.add_argument("--upstream-url", help="REST API base URL (GATEWAY_UPSTREAM_URL)")
+    serve.add_argument(
+        "--upstream-version",
+        choices=VERSION_CHOICES,
+        help="REST API version to speak; auto finds the newest served (GATEWAY_UPSTREAM_VERSION)",
+    )
     serve.set_defaults(run=_serve)
 
     emulator = commands.add_parser("emulator", help="run the REST API emulator alone")
@@ -74,7 +80,9 @@ def _serve(args: argparse.Namespace) -> None:
     from gateway.web.app import create_app
 
     try:
-        settings = Settings.from_env(upstream_url=args.upstream_url)
+        settings = Settings.from_env(
+            upstream_url=args.upstream_url, upstream_version=args.upstream_version
+        )
     except ValueError as exc:
         raise SystemExit(f"gateway: {exc}") from None
     configure_logging(settings.log_level)
@@ -89,9 +97,11 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings.from_env(
             upstream_url=f"http://{loopback}:{args.port}/emulator",
             upstream_api_key=settings.upstream_api_key or DEMO_API_KEY,
+            upstream_version=args.upstream_version,
         )
         print(f"gateway: no upstream URL set, serving the emulator at {settings.upstream_url}")
         print("gateway: callers without Authorization use the emulator's demo key")
+    print(f"gateway: upstream API version: {settings.upstream_version}")
     print(f"gateway: GraphiQL at http://{args.host}:{args.port}/graphql", flush=True)
     app = create_app(settings, emulator=emulator)
     uvicorn.run(

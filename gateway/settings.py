@@ -27,6 +27,7 @@ class Settings:
 
     upstream_url: str | None = None
     upstream_api_key: str | None = dataclasses.field(default=None, repr=False)
+    upstream_version: str = "auto"
     upstream_timeout: float = 10.0
     upstream_connect_timeout: float = 2.0
     upstream_retries: int = 2
@@ -84,6 +85,7 @@ ENVIRONMENT: dict[str, str] = {
 DESCRIPTIONS: dict[str, str] = {
     "upstream_url": "REST API base URL; unset = serve the embedded emulator",
     "upstream_api_key": "server key used when a caller sends no Authorization header",
+    "upstream_version": "REST API version: auto (the newest served), 2025-01-01 or 2026-02-01",
     "upstream_timeout": "seconds to wait for an upstream response",
     "upstream_connect_timeout": "seconds to wait for an upstream connection",
     "upstream_retries": "extra attempts for a failed GET (connect error, 429, 502-504)",

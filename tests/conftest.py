@@ -114,6 +114,7 @@ async def make_gateway() -> AsyncIterator[GatewayFactory]:
         transport: httpx.AsyncBaseTransport | None = None,
         **settings: Any,
     ) -> Gateway:
+        settings.setdefault("upstream_version", "2025-01-01")
         app = create_app(Settings(upstream_url=upstream_url, **settings), transport=transport)
         manager = LifespanManager(app)
         await manager.__aenter__()

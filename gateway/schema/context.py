@@ -1,29 +1,21 @@
-"""Per-request context: the caller's credential and the request's DataLoaders."""
+"""Per-request context: the upstream API (of the version in use) and the DataLoaders."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Iterable, Sequence
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from gateway.errors import ErrorCode, GatewayError
 from gateway.schema.cost import RequestBudget
-from gateway.schema.pagination import read_envelope
-from gateway.upstream.client import (
-    CALLBACKS_PATH,
-    DESTINATIONS_PATH,
-    JSON,
-    Credential,
-    Query,
-    Upstream,
-    UpstreamRejection,
-)
+from gateway.upstream.api import CallbacksApi
+from gateway.upstream.client import Credential, Upstream
+from gateway.upstream.records import CallbackRecord, DestinationRecord
+from gateway.upstream.session import UpstreamSession
+from gateway.upstream.versions import VersionSelector
 
-Record = dict[str, Any]
-_MAX_CALLBACK_PAGES = 20  # `CallbackSelection.callbacks` for ALL reads at most 2,000 callbacks
+R = TypeVar("R", DestinationRecord, CallbackRecord)
 
 
 class Context:
@@ -32,90 +24,79 @@ class Context:
     def __init__(
         self,
         upstream: Upstream,
+        versions: VersionSelector,
         credential: Credential | None,
         *,
         read_cache: bool = True,
         request_id: str | None = None,
         budget: RequestBudget | None = None,
     ) -> None:
-        self.upstream = upstream
+        self.settings = upstream.settings
         self.budget = budget  # upstream requests this HTTP request may still make
-        self.credential = credential
-        self.read_cache = read_cache
-        self.request_id = request_id
-        self.destinations: DataLoader[str, Record | None] = DataLoader(
-            load_fn=lambda ids: self._load_many(DESTINATIONS_PATH, ids)
+        self.session = UpstreamSession(
+            upstream,
+            credential,
+            read_cache=read_cache,
+            request_id=request_id,
+            on_request=None if budget is None else budget.use,
         )
-        self.callbacks: DataLoader[str, Record | None] = DataLoader(
-            load_fn=lambda ids: self._load_many(CALLBACKS_PATH, ids)
+        self.versions = versions
+        self._api: asyncio.Future[CallbacksApi] | None = None
+        self.destinations: DataLoader[str, DestinationRecord | None] = DataLoader(
+            load_fn=self._load_destinations
         )
-        self._all_callbacks: asyncio.Future[list[Record]] | None = None
-        # When the oldest upstream data this request used was fetched (time.monotonic()).
-        self.oldest_data = time.monotonic()
-
-    def require_credential(self) -> Credential:
-        if self.credential is None:
-            raise GatewayError(
-                ErrorCode.UNAUTHENTICATED,
-                "Missing credentials: send `Authorization: Bearer <Metorial secret key>`.",
-            )
-        return self.credential
-
-    async def get(self, path: str, query: Query = ()) -> JSON:
-        if self.budget is not None:
-            self.budget.use()
-        value, fetched_at = await self.upstream.get_dated(
-            self.require_credential(),
-            path,
-            query,
-            read_cache=self.read_cache,
-            request_id=self.request_id,
-        )
-        self.oldest_data = min(self.oldest_data, fetched_at)
-        return value
-
-    async def write(self, method: str, path: str, body: dict[str, Any] | None = None) -> JSON:
-        return await self.upstream.write(
-            self.require_credential(), method, path, body, request_id=self.request_id
+        self.callbacks: DataLoader[str, CallbackRecord | None] = DataLoader(
+            load_fn=self._load_callbacks
         )
 
-    def prime(self, path: str, records: Sequence[Record]) -> None:
-        loader = self.destinations if path == DESTINATIONS_PATH else self.callbacks
-        for record in records:
-            if isinstance(record.get("id"), str):
-                loader.prime(record["id"], record, force=True)
+    @property
+    def oldest_data(self) -> float:
+        """When the oldest upstream answer this request used was fetched (time.monotonic())."""
+        return self.session.oldest_data
 
-    async def all_callbacks(self) -> list[Record]:
+    async def api(self) -> CallbacksApi:
+        """The upstream API of the version in use, found once per request."""
+        if self._api is None:
+            self._api = asyncio.ensure_future(self._select())
+        return await self._api
+
+    async def _select(self) -> CallbacksApi:
+        self.session.require_credential()
+        api = await self.versions.select(self.session)
+        return api(self.session, on_endpoint_missing=lambda: self.versions.forget(api))
+
+    def prime_destinations(self, records: Iterable[DestinationRecord]) -> None:
+        _prime(self.destinations, records)
+
+    def prime_callbacks(self, records: Iterable[CallbackRecord]) -> None:
+        _prime(self.callbacks, records)
+
+    async def all_callbacks(self) -> list[CallbackRecord]:
         """Every callback of the instance, fetched once per request."""
-        if self._all_callbacks is None:
-            self._all_callbacks = asyncio.ensure_future(self._fetch_all_callbacks())
-        return await self._all_callbacks
-
-    async def _fetch_all_callbacks(self) -> list[Record]:
-        records: list[Record] = []
-        query: list[tuple[str, str]] = [("limit", "100")]
-        for _ in range(_MAX_CALLBACK_PAGES):
-            body = await self.get(CALLBACKS_PATH, query)
-            page = read_envelope(body)
-            items = [item for item in page.items if isinstance(item, dict) and item.get("id")]
-            records.extend(items)
-            if not items or not page.has_next_page:
-                break
-            query = [("limit", "100"), ("after", str(items[-1]["id"]))]
-        self.prime(CALLBACKS_PATH, records)
+        records = await (await self.api()).all_callbacks()
+        self.prime_callbacks(records)
         return records
 
-    async def _load_many(self, path: str, ids: Sequence[str]) -> list[Record | Exception | None]:
-        results = await asyncio.gather(
-            *(self._load_one(path, i) for i in ids), return_exceptions=True
-        )
-        return [r if r is None or isinstance(r, dict | Exception) else None for r in results]
+    async def _load_destinations(
+        self, ids: Sequence[str]
+    ) -> list[DestinationRecord | Exception | None]:
+        api = await self.api()
+        return await _each(api.get_destination(i) for i in ids)
 
-    async def _load_one(self, path: str, upstream_id: str) -> Record | None:
-        try:
-            body = await self.get(f"{path}/{upstream_id}")
-        except UpstreamRejection as exc:
-            if exc.object_missing:
-                return None
-            raise
-        return body if isinstance(body, dict) else None
+    async def _load_callbacks(self, ids: Sequence[str]) -> list[CallbackRecord | Exception | None]:
+        api = await self.api()
+        return await _each(api.get_callback(i) for i in ids)
+
+
+async def _each(lookups: Iterable[Awaitable[R | None]]) -> list[R | Exception | None]:
+    """Run lookups concurrently; each failure goes to its own caller."""
+    results = await asyncio.gather(*lookups, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException) and not isinstance(result, Exception):
+            raise result  # a cancellation is the whole request's, not one id's
+    return [r for r in results if not isinstance(r, BaseException) or isinstance(r, Exception)]
+
+
+def _prime(loader: DataLoader[str, R | None], records: Iterable[R]) -> None:
+    for record in records:
+        loader.prime(record.id, record, force=True)

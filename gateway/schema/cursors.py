@@ -12,12 +12,11 @@ import binascii
 import dataclasses
 import hashlib
 import json
-import re
 
 from gateway.errors import bad_input
+from gateway.upstream.records import SAFE_ID
 
 _VERSION = 1
-_UPSTREAM_ID = re.compile(r"^(cld|clb)_[0-9A-Za-z]{1,60}$")
 _MAX_CURSOR_LENGTH = 400
 
 
@@ -36,7 +35,7 @@ class ConnectionKey:
 
 
 def encode_cursor(key: ConnectionKey, upstream_id: str) -> str:
-    if _UPSTREAM_ID.fullmatch(upstream_id):  # nothing to escape: skip the JSON encoder
+    if SAFE_ID.fullmatch(upstream_id):  # nothing to escape: skip the JSON encoder
         payload = f'[{_VERSION},"{key.fingerprint}","{upstream_id}"]'
     else:
         payload = json.dumps([_VERSION, key.fingerprint, upstream_id], separators=(",", ":"))
@@ -69,7 +68,7 @@ def _load(cursor: str) -> tuple[int, str, str] | None:
         and data[0] == _VERSION
         and isinstance(data[1], str)
         and isinstance(data[2], str)
-        and _UPSTREAM_ID.fullmatch(data[2])
+        and SAFE_ID.fullmatch(data[2])
     ):
         return data[0], data[1], data[2]
     return None

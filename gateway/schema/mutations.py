@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
-from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 
 from gateway.schema.ids import expect_id, to_global_id
 from gateway.schema.types import CallbackDestination, CallbackSelectionType, Info
-from gateway.upstream.client import DESTINATIONS_PATH, UpstreamRejection
+from gateway.upstream.records import (
+    FieldError,
+    NewDestination,
+    Selection,
+    WriteResult,
+)
 
 
 @strawberry.enum
@@ -22,6 +26,7 @@ class UserErrorCode(enum.Enum):
     NOT_FOUND = "NOT_FOUND"
     ALREADY_DELETED = "ALREADY_DELETED"
     DESTINATION_DELETED = "DESTINATION_DELETED"
+    NOT_SUPPORTED = "NOT_SUPPORTED"  # the upstream API version cannot express this input
 
 
 @strawberry.type(description="An expected failure of a mutation, pointing into its input.")
@@ -45,8 +50,15 @@ class CallbackSelectionInput:
 class CreateCallbackDestinationInput:
     name: str
     url: str = strawberry.field(description="Webhook URL; events are POSTed here.")
-    callbacks: CallbackSelectionInput
+    callbacks: CallbackSelectionInput | None = strawberry.field(
+        default=None,
+        description="Which callbacks it receives; none when omitted. ALL is NOT_SUPPORTED "
+        "over API 2026-02-01.",
+    )
     description: str | None = None
+    metadata: JSON | None = strawberry.field(
+        default=None, description="Your own key-value data; NOT_SUPPORTED over API 2025-01-01."
+    )
     client_mutation_id: str | None = None
 
 
@@ -56,6 +68,13 @@ class UpdateCallbackDestinationInput:
     name: str | None = strawberry.UNSET
     description: str | None = strawberry.field(
         default=strawberry.UNSET, description="An explicit null clears it."
+    )
+    url: str | None = strawberry.field(
+        default=strawberry.UNSET, description="NOT_SUPPORTED over API 2025-01-01."
+    )
+    metadata: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Replaces the whole object; NOT_SUPPORTED over API 2025-01-01.",
     )
     client_mutation_id: str | None = None
 
@@ -88,66 +107,18 @@ class DeleteCallbackDestinationPayload:
     client_mutation_id: str | None
 
 
-# Upstream body field -> GraphQL input field.
-_FIELD_NAMES = {"callback_id": "callbackIds"}
-
-
-def _user_errors(rejection: UpstreamRejection, fallback_field: Sequence[str]) -> list[UserError]:
-    """Turn a 400/404 from the upstream into userErrors with paths into `input`."""
-    body = rejection.body
-    if rejection.status == 404:
-        return [
-            UserError(
-                field=["input", "id"], message=rejection.message, code=UserErrorCode.NOT_FOUND
-            )
-        ]
-    entries = body.get("errors") if body.get("code") == "invalid_data" else None
-    if isinstance(entries, list) and entries:
-        return [_validation_error(e) for e in entries if isinstance(e, dict)]
-    message = rejection.message
-    lowered = message.lower()
-    if "callback id" in lowered:
-        field, code = ["input", "callbacks", "callbackIds"], UserErrorCode.UNKNOWN_CALLBACK
-    elif "already inactive" in lowered:
-        field, code = ["input", "id"], UserErrorCode.ALREADY_DELETED
-    elif "inactive" in lowered:
-        field, code = ["input", "id"], UserErrorCode.DESTINATION_DELETED
-    else:
-        field, code = list(fallback_field), UserErrorCode.INVALID
-    return [UserError(field=field, message=message, code=code)]
-
-
-def _validation_error(entry: dict[str, Any]) -> UserError:
-    path = [_FIELD_NAMES.get(str(p), str(p)) for p in entry.get("path") or []]
-    if entry.get("code") == "max_length":
-        code = UserErrorCode.TOO_LONG
-    elif entry.get("received") == "undefined":
-        code = UserErrorCode.REQUIRED
-    else:
-        code = UserErrorCode.INVALID
-    message = entry.get("message")
+def _user_error(error: FieldError) -> UserError:
     return UserError(
-        field=["input", *path],
-        message=message if isinstance(message, str) else "Invalid value.",
-        code=code,
+        field=["input", *error.field], message=error.message, code=UserErrorCode[error.code.name]
     )
 
 
-def _is_user_error(rejection: UpstreamRejection) -> bool:
-    return rejection.status == 400 or rejection.object_missing
-
-
-async def _write(
-    info: Info, method: str, path: str, body: dict[str, Any] | None, fallback: Sequence[str]
-) -> tuple[CallbackDestination | None, list[UserError]]:
-    try:
-        record = await info.context.write(method, path, body)
-    except UpstreamRejection as rejection:
-        if not _is_user_error(rejection):
-            raise
-        return None, _user_errors(rejection, fallback)
-    info.context.prime(DESTINATIONS_PATH, [record])
-    return CallbackDestination.from_record(record), []
+def _outcome(info: Info, result: WriteResult) -> tuple[CallbackDestination | None, list[UserError]]:
+    errors = [_user_error(e) for e in result.errors]
+    if result.destination is None:
+        return None, errors
+    info.context.prime_destinations([result.destination])
+    return CallbackDestination.from_record(result.destination), errors
 
 
 @strawberry.type
@@ -156,25 +127,42 @@ class Mutation:
     async def create_callback_destination(
         self, info: Info, input: CreateCallbackDestinationInput
     ) -> CreateCallbackDestinationPayload:
-        selection: dict[str, Any] = {"type": input.callbacks.type.value}
-        ids = input.callbacks.callback_ids
-        if input.callbacks.type is CallbackSelectionType.ALL and ids is not None:
-            error = UserError(
-                field=["input", "callbacks", "callbackIds"],
-                message="`callbackIds` is only allowed when `type` is SELECTED.",
-                code=UserErrorCode.INVALID,
-            )
-            return CreateCallbackDestinationPayload(
-                callback_destination=None,
-                user_errors=[error],
-                client_mutation_id=input.client_mutation_id,
-            )
-        if ids is not None:
-            selection["callback_id"] = [expect_id(i, "Callback") for i in ids]
-        body: dict[str, Any] = {"name": input.name, "url": input.url, "callbacks": selection}
-        if input.description is not None:
-            body["description"] = input.description
-        destination, errors = await _write(info, "POST", DESTINATIONS_PATH, body, ["input"])
+        selection = None
+        if input.callbacks is not None:
+            ids = input.callbacks.callback_ids
+            if input.callbacks.type is CallbackSelectionType.ALL and ids is not None:
+                error = UserError(
+                    field=["input", "callbacks", "callbackIds"],
+                    message="`callbackIds` is only allowed when `type` is SELECTED.",
+                    code=UserErrorCode.INVALID,
+                )
+                return CreateCallbackDestinationPayload(
+                    callback_destination=None,
+                    user_errors=[error],
+                    client_mutation_id=input.client_mutation_id,
+                )
+            if input.callbacks.type is CallbackSelectionType.SELECTED and ids is None:
+                error = UserError(
+                    field=["input", "callbacks", "callbackIds"],
+                    message="`callbackIds` is required when `type` is SELECTED (it may be empty).",
+                    code=UserErrorCode.REQUIRED,
+                )
+                return CreateCallbackDestinationPayload(
+                    callback_destination=None,
+                    user_errors=[error],
+                    client_mutation_id=input.client_mutation_id,
+                )
+            callback_ids = tuple(expect_id(i, "Callback") for i in ids or ())
+            selection = Selection(input.callbacks.type.value, callback_ids)
+        new = NewDestination(
+            name=input.name,
+            url=input.url,
+            description=input.description,
+            metadata=input.metadata,
+            selection=selection,
+        )
+        api = await info.context.api()
+        destination, errors = _outcome(info, await api.create_destination(new))
         return CreateCallbackDestinationPayload(
             callback_destination=destination,
             user_errors=errors,
@@ -186,14 +174,15 @@ class Mutation:
         self, info: Info, input: UpdateCallbackDestinationInput
     ) -> UpdateCallbackDestinationPayload:
         upstream_id = expect_id(input.id, "CallbackDestination")
-        body: dict[str, Any] = {}
-        if input.name is not strawberry.UNSET:
-            body["name"] = input.name
-        if input.description is not strawberry.UNSET:
-            body["description"] = input.description
-        destination, errors = await _write(
-            info, "PATCH", f"{DESTINATIONS_PATH}/{upstream_id}", body, ["input", "id"]
-        )
+        given = {
+            "name": input.name,
+            "description": input.description,
+            "url": input.url,
+            "metadata": input.metadata,
+        }
+        changes = {k: v for k, v in given.items() if v is not strawberry.UNSET}
+        api = await info.context.api()
+        destination, errors = _outcome(info, await api.update_destination(upstream_id, changes))
         return UpdateCallbackDestinationPayload(
             callback_destination=destination,
             user_errors=errors,
@@ -205,9 +194,8 @@ class Mutation:
         self, info: Info, input: DeleteCallbackDestinationInput
     ) -> DeleteCallbackDestinationPayload:
         upstream_id = expect_id(input.id, "CallbackDestination")
-        destination, errors = await _write(
-            info, "DELETE", f"{DESTINATIONS_PATH}/{upstream_id}", None, ["input", "id"]
-        )
+        api = await info.context.api()
+        destination, errors = _outcome(info, await api.delete_destination(upstream_id))
         deleted_id = (
             strawberry.ID(to_global_id("CallbackDestination", upstream_id)) if not errors else None
         )

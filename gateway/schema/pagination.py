@@ -8,26 +8,28 @@ the list) is fetched in the opposite order and reversed.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Generic, Literal, TypeVar
 
-from gateway.errors import bad_input, upstream_malformed
+from gateway.errors import bad_input
 from gateway.schema.cursors import ConnectionKey, decode_cursor
+from gateway.upstream.records import PageQuery, RecordPage
 
 DEFAULT_PAGE_SIZE = 20
-_OPPOSITE = {"asc": "desc", "desc": "asc"}
+_OPPOSITE: dict[str, Literal["asc", "desc"]] = {"asc": "desc", "desc": "asc"}
+T = TypeVar("T")
 
 
 @dataclasses.dataclass(frozen=True)
 class PageRequest:
-    query: tuple[tuple[str, str], ...]
+    query: PageQuery
     count: int  # edges wanted; 0 still fetches one item to answer pageInfo
     reversed: bool  # fetched in the opposite order (`last` with no `before`)
     backward: bool  # `last` or `before`: an empty page looks for items before it
 
 
 @dataclasses.dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
+class Page(Generic[T]):
+    items: list[T]
     has_previous_page: bool
     has_next_page: bool
 
@@ -40,9 +42,8 @@ def page_request(
     last: int | None,
     before: str | None,
     max_page_size: int,
-    extra: tuple[tuple[str, str], ...] = (),
 ) -> PageRequest:
-    """Validate Relay arguments and build the upstream query; BAD_USER_INPUT on misuse."""
+    """Validate Relay arguments and build the upstream page; BAD_USER_INPUT on misuse."""
     if first is not None and last is not None:
         raise bad_input("Pass either `first` or `last`, not both.")
     for name, value in (("first", first), ("last", last)):
@@ -57,44 +58,31 @@ def page_request(
     backward = last is not None or before is not None
     requested = last if last is not None else first
     count = DEFAULT_PAGE_SIZE if requested is None else requested
-    order = key.order
-    query: list[tuple[str, str]] = [("limit", str(max(count, 1)))]
+    order: Literal["asc", "desc"] = "desc" if key.order == "desc" else "asc"
+    limit = max(count, 1)
     reverse = False
     if after is not None:
-        query.append(("after", decode_cursor(key, after, "after")))
+        query = PageQuery(limit, order, after=decode_cursor(key, after, "after"))
     elif before is not None:
-        query.append(("before", decode_cursor(key, before, "before")))
-    elif backward:
-        order, reverse = _OPPOSITE[order], True
-    query.append(("order", order))
-    return PageRequest(query=(*query, *extra), count=count, reversed=reverse, backward=backward)
+        query = PageQuery(limit, order, before=decode_cursor(key, before, "before"))
+    else:
+        if backward:
+            order, reverse = _OPPOSITE[order], True
+        query = PageQuery(limit, order)
+    return PageRequest(query=query, count=count, reversed=reverse, backward=backward)
 
 
-def read_envelope(body: dict[str, Any]) -> Page:
-    """An upstream list envelope as it came: items, has_more_before, has_more_after."""
-    items = body.get("items")
-    pagination = body.get("pagination")
-    if not isinstance(items, list) or not isinstance(pagination, dict):
-        raise upstream_malformed("list envelope")
-    return Page(
-        items,
-        has_previous_page=bool(pagination.get("has_more_before")),
-        has_next_page=bool(pagination.get("has_more_after")),
-    )
-
-
-def to_page(request: PageRequest, body: dict[str, Any]) -> Page:
-    """Read an upstream list envelope as a page in the connection's order."""
-    envelope = read_envelope(body)
-    items = envelope.items
-    more_before, more_after = envelope.has_previous_page, envelope.has_next_page
+def to_page(request: PageRequest, found: RecordPage[T]) -> Page[T]:
+    """An upstream page as a page in the connection's order."""
+    items = found.items
+    more_before, more_after = found.has_more_before, found.has_more_after
     if request.reversed:
         items = items[::-1]
         more_before, more_after = more_after, more_before
     if request.count == 0:
         # One item was fetched only to learn whether the page has a neighbour there.
-        found = bool(items)
+        found_one = bool(items)
         if request.backward:
-            return Page([], has_previous_page=found, has_next_page=more_after)
-        return Page([], has_previous_page=more_before, has_next_page=found)
+            return Page([], has_previous_page=found_one, has_next_page=more_after)
+        return Page([], has_previous_page=more_before, has_next_page=found_one)
     return Page(items, has_previous_page=more_before, has_next_page=more_after)

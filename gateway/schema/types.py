@@ -1,22 +1,25 @@
-"""The GraphQL object types, built from upstream records.
+"""The GraphQL object types, built from the upstream adapters' neutral records.
 
-The schema is independent of the REST shapes: records are read here, once, into
-fields named for GraphQL clients (`destinationId`, `webhookDestination`, ...).
+The schema is independent of the REST shapes and of the API version behind it: the
+adapters (gateway.upstream.v2025, v2026) read REST answers into records, and the types
+here present them under names chosen for GraphQL clients.
 """
 
 from __future__ import annotations
 
 import datetime
 import enum
-from typing import Annotated, Any
+from typing import Any, Literal
 
 import strawberry
+from strawberry.scalars import JSON
 
-from gateway.errors import upstream_malformed
-from gateway.schema.context import Context, Record
+from gateway.schema.context import Context
 from gateway.schema.cursors import ConnectionKey, encode_cursor
 from gateway.schema.ids import to_global_id
+from gateway.schema.lists import PageArgs, destinations_of
 from gateway.schema.pagination import Page
+from gateway.upstream.records import CallbackRecord, DestinationRecord, Selection
 
 Info = strawberry.Info[Context, None]
 
@@ -60,6 +63,13 @@ class CallbackSelectionType(enum.Enum):
     SELECTED = "selected"
 
 
+@strawberry.enum(description="Where a destination is in its life (API 2026-02-01 and later).")
+class CallbackDestinationStatus(enum.Enum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+    DELETED = "deleted"
+
+
 @strawberry.enum
 class CallbackType(enum.Enum):
     WEBHOOK_MANAGED = "webhook_managed"
@@ -97,14 +107,18 @@ class CallbackSchedule:
 @strawberry.type(description="A source of events, created by the Metorial platform.")
 class Callback(Node):
     id: strawberry.ID
-    callback_id: str = strawberry.field(description="The upstream id, `clb_...`.")
-    type: CallbackType
+    callback_id: str = strawberry.field(description="The upstream id, e.g. `clb_...`.")
+    type: CallbackType = strawberry.field(
+        description="Over API 2026-02-01 (no type there): POLLING when the callback "
+        "overrides its poll interval, else WEBHOOK_MANAGED."
+    )
     name: str | None
     description: str | None
     url: str | None
     schedule: CallbackSchedule | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
+    record: strawberry.Private[CallbackRecord]
 
     @strawberry.field(description="Destinations receiving this callback's events.")
     async def destinations(
@@ -115,39 +129,37 @@ class Callback(Node):
         last: int | None = None,
         before: str | None = None,
         order: SortOrder | None = SortOrder.ASC,
-    ) -> Annotated[CallbackDestinationConnection, strawberry.lazy("gateway.schema.types")]:
-        from gateway.schema.query import PageArgs, destinations_connection
-
-        args = PageArgs(first, after, last, before, order)
-        return await destinations_connection(info, args, [self.callback_id])
+    ) -> CallbackDestinationConnection:
+        args = PageArgs(first, after, last, before, to_order(order))
+        key, page = await destinations_of(info.context, self.record, args)
+        return CallbackDestinationConnection.from_page(key, page)
 
     @classmethod
-    def from_record(cls, record: Record) -> Callback:
-        try:
-            schedule = record.get("schedule")
-            return cls(
-                id=strawberry.ID(to_global_id("Callback", record["id"])),
-                callback_id=record["id"],
-                type=CallbackType(record["type"]),
-                name=record.get("name"),
-                description=record.get("description"),
-                url=record.get("url"),
-                schedule=CallbackSchedule(
-                    interval_seconds=schedule.get("interval_seconds"),
-                    next_run_at=_optional_datetime(schedule.get("next_run_at")),
-                )
-                if isinstance(schedule, dict)
-                else None,
-                created_at=_parse_datetime(record["created_at"]),
-                updated_at=_parse_datetime(record["updated_at"]),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise upstream_malformed("callback") from None
+    def from_record(cls, record: CallbackRecord) -> Callback:
+        schedule = record.schedule
+        return cls(
+            id=strawberry.ID(to_global_id("Callback", record.id)),
+            callback_id=record.id,
+            type=CallbackType(record.type),
+            name=record.name,
+            description=record.description,
+            url=record.url,
+            schedule=None
+            if schedule is None
+            else CallbackSchedule(
+                interval_seconds=schedule.interval_seconds, next_run_at=schedule.next_run_at
+            ),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            record=record,
+        )
 
 
 @strawberry.type(description="The callbacks a destination receives events from.")
 class CallbackSelection:
-    type: CallbackSelectionType
+    type: CallbackSelectionType = strawberry.field(
+        description="Always SELECTED over API 2026-02-01, where links are made one by one."
+    )
     callback_ids: list[str] = strawberry.field(
         description="Upstream ids of the selected callbacks; empty when `type` is ALL."
     )
@@ -164,44 +176,72 @@ class CallbackSelection:
             records = [r for r in found if r is not None]
         return [Callback.from_record(r) for r in records]
 
+    @classmethod
+    def from_selection(cls, selection: Selection) -> CallbackSelection:
+        return cls(
+            type=CallbackSelectionType(selection.type), callback_ids=list(selection.callback_ids)
+        )
+
 
 @strawberry.type(description="Where Metorial delivers callback events (a webhook).")
 class CallbackDestination(Node):
     id: strawberry.ID
-    destination_id: str = strawberry.field(description="The upstream id, `cld_...`.")
+    destination_id: str = strawberry.field(description="The upstream id, e.g. `cld_...`.")
     type: CallbackDestinationType
     name: str
-    description: str
+    description: str = strawberry.field(description="Empty when none was given.")
     webhook_destination: WebhookDestination | None = strawberry.field(
-        description="Null only when the destination was created with an empty url."
+        description="URL and signing secret (API 2025-01-01). Null when the destination has "
+        "no url, and over API 2026-02-01, which does not show signing secrets: read `url`."
     )
-    callbacks: CallbackSelection
+    url: str | None = strawberry.field(
+        description="Where events are POSTed; null when the destination has none."
+    )
+    status: CallbackDestinationStatus | None = strawberry.field(
+        description="Null where the upstream API version does not say (2025-01-01)."
+    )
+    metadata: JSON | None = strawberry.field(
+        description="Your own key-value data (API 2026-02-01 and later); null otherwise."
+    )
     created_at: datetime.datetime
+    updated_at: datetime.datetime | None = strawberry.field(
+        description="Null where the upstream API version does not say (2025-01-01)."
+    )
+    record: strawberry.Private[DestinationRecord]
+
+    @strawberry.field(description="The callbacks this destination receives events from.")
+    async def callbacks(self, info: Info) -> CallbackSelection:
+        selection = self.record.selection
+        if selection is None:
+            selection = await (await info.context.api()).selection_of(self.record)
+        return CallbackSelection.from_selection(selection)
 
     @classmethod
-    def from_record(cls, record: Record) -> CallbackDestination:
-        try:
-            webhook = record.get("webhook_destination")
-            selection = record["callbacks"]
-            return cls(
-                id=strawberry.ID(to_global_id("CallbackDestination", record["id"])),
-                destination_id=record["id"],
-                type=CallbackDestinationType(record["type"]),
-                name=record["name"],
-                description=record.get("description") or "",
-                webhook_destination=WebhookDestination(
-                    url=webhook["url"], signing_secret=webhook["signing_secret"]
-                )
-                if webhook
-                else None,
-                callbacks=CallbackSelection(
-                    type=CallbackSelectionType(selection["type"]),
-                    callback_ids=list(selection.get("callback_ids") or []),
-                ),
-                created_at=_parse_datetime(record["created_at"]),
-            )
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise upstream_malformed("callback destination") from None
+    def from_record(cls, record: DestinationRecord) -> CallbackDestination:
+        secret = record.signing_secret
+        return cls(
+            id=strawberry.ID(to_global_id("CallbackDestination", record.id)),
+            destination_id=record.id,
+            type=CallbackDestinationType.WEBHOOK,
+            name=record.name,
+            description=record.description or "",
+            webhook_destination=WebhookDestination(url=record.url, signing_secret=secret)
+            if record.url and secret is not None
+            else None,
+            url=record.url or None,
+            status=None if record.status is None else CallbackDestinationStatus(record.status),
+            metadata=record.metadata,
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            record=record,
+        )
+
+
+@strawberry.type(description="The upstream REST API behind this gateway.")
+class UpstreamApi:
+    version: str = strawberry.field(
+        description="The API version spoken upstream: 2025-01-01 or 2026-02-01."
+    )
 
 
 @strawberry.type
@@ -217,7 +257,9 @@ class CallbackDestinationConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, key: ConnectionKey, page: Page) -> CallbackDestinationConnection:
+    def from_page(
+        cls, key: ConnectionKey, page: Page[DestinationRecord]
+    ) -> CallbackDestinationConnection:
         nodes = [CallbackDestination.from_record(r) for r in page.items]
         edges = [
             CallbackDestinationEdge(cursor=encode_cursor(key, n.destination_id), node=n)
@@ -239,13 +281,13 @@ class CallbackConnection:
     page_info: PageInfo
 
     @classmethod
-    def from_page(cls, key: ConnectionKey, page: Page) -> CallbackConnection:
+    def from_page(cls, key: ConnectionKey, page: Page[CallbackRecord]) -> CallbackConnection:
         nodes = [Callback.from_record(r) for r in page.items]
         edges = [CallbackEdge(cursor=encode_cursor(key, n.callback_id), node=n) for n in nodes]
         return cls(edges=edges, nodes=nodes, page_info=_page_info(page, edges))
 
 
-def _page_info(page: Page, edges: list[Any]) -> PageInfo:
+def _page_info(page: Page[Any], edges: list[Any]) -> PageInfo:
     return PageInfo(
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
@@ -254,5 +296,5 @@ def _page_info(page: Page, edges: list[Any]) -> PageInfo:
     )
 
 
-def _optional_datetime(value: object) -> datetime.datetime | None:
-    return None if value is None else _parse_datetime(value)
+def to_order(order: SortOrder | None) -> Literal["asc", "desc"]:
+    return "desc" if order is SortOrder.DESC else "asc"

@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import hmac
 import random
-import re
 import secrets
 import time
 from collections.abc import Sequence
@@ -31,10 +30,7 @@ from gateway.upstream.cache import Fetched, ResponseCache
 JSON = Any
 Query = Sequence[tuple[str, str]]
 
-DESTINATIONS_PATH = "/callbacks-destinations"
-CALLBACKS_PATH = "/callbacks"
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
-_ID_SEGMENT = re.compile(r"/(cld|clb)_[^/]+")
 # A fingerprint key per process: cache keys never hold, or reveal, a raw credential.
 _FINGERPRINT_KEY = secrets.token_bytes(32)
 
@@ -67,7 +63,22 @@ class UpstreamRejection(GatewayError):
     @property
     def object_missing(self) -> bool:
         """A 404 about the object asked for, not the route (a misconfigured base URL)."""
-        return self.status == 404 and self.body.get("entity") != "endpoint"
+        return self.status == 404 and not self.endpoint_missing
+
+    @property
+    def endpoint_missing(self) -> bool:
+        """A 404 for the route itself: this API version (or base URL) does not serve it."""
+        return self.status == 404 and self.body.get("entity") == "endpoint"
+
+
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One upstream request: the API version's key, the route template (the metric label)
+    and the concrete path."""
+
+    version: str
+    route: str
+    path: str
 
 
 class Upstream:
@@ -86,7 +97,7 @@ class Upstream:
     async def get_dated(
         self,
         credential: Credential,
-        path: str,
+        call: Call,
         query: Query = (),
         *,
         read_cache: bool = True,
@@ -94,18 +105,31 @@ class Upstream:
     ) -> tuple[JSON, float]:
         """A GET answer, cached per credential, and when it was fetched (time.monotonic())."""
         normalized = urlencode(sorted(query))
-        key = (credential.fingerprint, path, normalized)
+        key = (credential.fingerprint, f"{call.version} {call.path}", normalized)
         return await self.cache.get_or_fetch_dated(
             key,
-            lambda: self._get_with_retries(credential, path, normalized, request_id),
+            lambda: self._get_with_retries(credential, call, normalized, request_id),
             read_cache=read_cache,
         )
+
+    async def probe(self, credential: Credential, call: Call, request_id: str | None) -> bool:
+        """Whether the upstream serves `call` at all (uncached): False for a 404 `endpoint`,
+        True for an answer; other refusals and failures raise as usual."""
+        deadline = time.monotonic() + self.settings.upstream_timeout
+        response = await self._send(credential, "GET", call, "limit=1", None, deadline, request_id)
+        try:
+            _json_or_raise(response)
+        except UpstreamRejection as rejection:
+            if rejection.endpoint_missing:
+                return False
+            raise
+        return True
 
     async def write(
         self,
         credential: Credential,
         method: str,
-        path: str,
+        call: Call,
         body: dict[str, Any] | None = None,
         *,
         request_id: str | None = None,
@@ -114,7 +138,7 @@ class Upstream:
         content = None if body is None else orjson.dumps(body)
         deadline = time.monotonic() + self.settings.upstream_timeout
         try:
-            response = await self._send(credential, method, path, "", content, deadline, request_id)
+            response = await self._send(credential, method, call, "", content, deadline, request_id)
         except NotSent:
             raise
         except BaseException:  # a timeout, a lost answer, a cancellation: it may have happened
@@ -126,14 +150,14 @@ class Upstream:
         return _json_or_raise(response)
 
     async def _get_with_retries(
-        self, credential: Credential, path: str, query: str, request_id: str | None
+        self, credential: Credential, call: Call, query: str, request_id: str | None
     ) -> Fetched:
         deadline = time.monotonic() + self.settings.upstream_retry_deadline
         attempt = 0
         while True:
             try:
                 response = await self._send(
-                    credential, "GET", path, query, None, deadline, request_id
+                    credential, "GET", call, query, None, deadline, request_id
                 )
             except GatewayError as exc:
                 retryable = exc.code == ErrorCode.UPSTREAM_UNAVAILABLE
@@ -149,7 +173,7 @@ class Upstream:
                 reason = str(response.status_code)
                 if not self._may_retry(attempt, deadline, delay):
                     return Fetched(_json_or_raise(response), len(response.content))
-            self.metrics.upstream_retries.labels(_route(path), reason).inc()
+            self.metrics.upstream_retries.labels(call.route, reason).inc()
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -165,7 +189,7 @@ class Upstream:
         self,
         credential: Credential,
         method: str,
-        path: str,
+        call: Call,
         query: str,
         content: bytes | None,
         deadline: float,
@@ -176,13 +200,13 @@ class Upstream:
             min(self.settings.upstream_timeout, remaining),
             connect=min(self.settings.upstream_connect_timeout, remaining),
         )
-        headers = {"Authorization": credential.authorization}
+        headers = {"Authorization": credential.authorization, "metorial-version": call.version}
         if content is not None:
             headers["Content-Type"] = "application/json"
         if request_id:
             headers["X-Request-ID"] = request_id
-        url = path + ("?" + query if query else "")
-        route = _route(path)
+        url = call.path + ("?" + query if query else "")
+        route = call.route
         started = time.perf_counter()
         status = "error"
         try:
@@ -216,10 +240,6 @@ class Upstream:
 
 
 _UNREACHABLE = "The upstream API is unreachable."
-
-
-def _route(path: str) -> str:
-    return _ID_SEGMENT.sub("/{id}", path)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -5,51 +5,90 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from http.cookiejar import DefaultCookiePolicy
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 
+from gateway.errors import ErrorCode, GatewayError
 from gateway.metrics import Metrics
 from gateway.schema.build import build_schema
 from gateway.settings import Settings
 from gateway.upstream.cache import ResponseCache
-from gateway.upstream.client import Upstream
+from gateway.upstream.client import Credential, Upstream
+from gateway.upstream.session import UpstreamSession
 from gateway.upstream.transport import ShardedTransport
+from gateway.upstream.versions import AUTO, VersionSelector
 from gateway.web.graphiql import ASSETS_ROUTE, GraphiQL
 from gateway.web.http import EXAMPLE_QUERY, GraphQLEndpoint
 from gateway.web.persisted import PersistedQueries, load_manifest
 from gateway.web.result_cache import ResultCache
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
+logger = logging.getLogger("gateway.upstream")
 
 
 class Readiness:
-    """Whether the upstream answers HTTP at all (even a 401 without a key). One probe a
-    second at most, shared by concurrent callers: /readyz is no free load on the upstream."""
+    """Whether the upstream answers HTTP at all (even a 401 without a key) and which API
+    version is spoken. One probe a second at most, shared by concurrent callers: /readyz
+    is no free load on the upstream."""
 
-    def __init__(self, upstream: Callable[[], Upstream]) -> None:
+    def __init__(
+        self, upstream: Callable[[], Upstream], versions: VersionSelector, server_key: str | None
+    ) -> None:
         self.upstream = upstream
+        self.versions = versions
+        self.server_key = server_key
         self.checked = -READINESS_INTERVAL
-        self.probe: asyncio.Task[bool] | None = None
+        self.probe: asyncio.Task[dict[str, Any]] | None = None
 
-    async def check(self) -> bool:
+    async def check(self) -> dict[str, Any]:
         now = time.monotonic()
         if self.probe is None or (self.probe.done() and now - self.checked >= READINESS_INTERVAL):
             self.checked = now
             self.probe = asyncio.ensure_future(self._probe())
         return await asyncio.shield(self.probe)
 
-    async def _probe(self) -> bool:
+    async def _probe(self) -> dict[str, Any]:
+        if self.server_key is not None and self.versions.current is None:
+            with contextlib.suppress(GatewayError):  # reported below
+                await detect_version(self.upstream(), self.versions, self.server_key)
+        current = self.versions.current
+        answer: dict[str, Any] = {"upstreamVersion": None if current is None else current.version}
         try:
-            await self.upstream().http.get("/callbacks-destinations", timeout=2.0)
+            await self.upstream().http.get("/", timeout=2.0)
         except httpx.HTTPError:
-            return False
-        return True
+            return {"status": "unavailable", **answer, "reason": "The upstream is unreachable."}
+        problem = self.versions.problem
+        if problem is not None:
+            return {"status": "unavailable", **answer, "reason": problem}
+        return {"status": "ready", **answer}
+
+
+async def detect_version(upstream: Upstream, versions: VersionSelector, key: str) -> str:
+    """Find the upstream's API version with the server key (logged by the selector)."""
+    session = UpstreamSession(upstream, Credential.from_header(f"Bearer {key}"))
+    return (await versions.select(session)).version
+
+
+async def _detect_at_start(upstream: Upstream, versions: VersionSelector, key: str) -> None:
+    """Say the version in use soon after start. The embedded emulator listens only once
+    start-up is over, so an unreachable upstream is asked again a few times."""
+    for _ in range(20):
+        try:
+            await detect_version(upstream, versions, key)
+            return
+        except GatewayError as exc:
+            if exc.code is not ErrorCode.UPSTREAM_UNAVAILABLE:
+                logger.warning("upstream API version not detected: %s", exc.message)
+                return
+        await asyncio.sleep(0.25)
 
 
 def create_app(
@@ -73,6 +112,7 @@ def create_app(
         + 60,
     )
     state: dict[str, Upstream] = {}
+    versions = VersionSelector(settings.upstream_version)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +129,16 @@ def create_app(
             # One client serves every credential: never keep an upstream cookie.
             client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
             state["upstream"] = Upstream(client, settings, cache, metrics)
+            key = settings.upstream_api_key
+            if versions.fixed is not None:
+                logger.info("upstream API version %s (configured)", versions.fixed.version)
+            elif key is not None:
+                detecting = asyncio.ensure_future(
+                    _detect_at_start(state["upstream"], versions, key)
+                )
+                stack.callback(detecting.cancel)
+            else:
+                logger.info("upstream API version: %s, found with the first caller's key", AUTO)
             # Start-up objects (schema, modules) never die: keep them out of GC scans.
             gc.freeze()
             yield
@@ -115,7 +165,7 @@ def create_app(
     results = ResultCache(ttl=settings.cache_ttl, max_bytes=settings.cache_maxsize)
     metrics.watch_caches(cache.stats, results.stats)
     endpoint = GraphQLEndpoint(
-        build_schema(settings), settings, metrics, upstream, persisted, results
+        build_schema(settings), settings, metrics, upstream, versions, persisted, results
     )
 
     if emulator is not None:  # embedded: GraphiQL opens with the emulator's demo key
@@ -136,13 +186,12 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    readiness = Readiness(upstream)
+    readiness = Readiness(upstream, versions, settings.upstream_api_key)
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        if not await readiness.check():
-            return JSONResponse({"status": "unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
+        answer = await readiness.check()
+        return JSONResponse(answer, status_code=200 if answer["status"] == "ready" else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:

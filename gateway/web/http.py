@@ -28,6 +28,7 @@ from gateway.schema.context import Context
 from gateway.schema.cost import RequestBudget
 from gateway.settings import Settings
 from gateway.upstream.client import Credential, Upstream
+from gateway.upstream.versions import VersionSelector
 from gateway.web.graphiql import GraphiQL
 from gateway.web.persisted import HashMismatch, PersistedQueries, PersistedQueryError
 from gateway.web.result_cache import ResultCache, is_query
@@ -81,6 +82,7 @@ class GraphQLEndpoint:
         settings: Settings,
         metrics: Metrics,
         upstream: Callable[[], Upstream],
+        versions: VersionSelector,
         persisted: PersistedQueries,
         results: ResultCache,
     ) -> None:
@@ -90,6 +92,7 @@ class GraphQLEndpoint:
         self.settings = settings
         self.metrics = metrics
         self.upstream = upstream
+        self.versions = versions
         self.ide = GraphiQL(example_query=EXAMPLE_QUERY)  # the page for browsers
 
     async def handle_get(self, request: Request) -> Response:
@@ -203,7 +206,12 @@ class GraphQLEndpoint:
             if cached is not None:
                 return cached, True
         context = Context(
-            upstream, credential, read_cache=read_cache, request_id=request_id, budget=budget
+            upstream,
+            self.versions,
+            credential,
+            read_cache=read_cache,
+            request_id=request_id,
+            budget=budget,
         )
         try:
             result = await self.schema.execute(

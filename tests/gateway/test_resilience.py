@@ -155,11 +155,12 @@ async def test_readyz_flips_to_503_when_the_upstream_goes_down(
     gateway = await make_gateway(emulator.url, upstream_retries=0)
     response = await gateway.client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "upstreamVersion": "2025-01-01"}
     await emulator.stop()
     down = await gateway.client.get("/readyz")
     assert down.status_code == 503
-    assert down.json() == {"status": "unavailable"}
+    assert down.json()["status"] == "unavailable"
+    assert down.json()["reason"] == "The upstream is unreachable."
     assert (await gateway.client.get("/healthz")).json() == {"status": "ok"}
 
 

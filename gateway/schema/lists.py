@@ -1,0 +1,87 @@
+"""Pages of upstream lists for the connection fields, through the version's adapter.
+
+Each page's items prime the request's DataLoaders, so a later lookup by id is free.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Literal
+
+from gateway.errors import bad_input
+from gateway.schema.context import Context
+from gateway.schema.cursors import ConnectionKey
+from gateway.schema.ids import expect_id
+from gateway.schema.pagination import Page, PageRequest, page_request, to_page
+from gateway.upstream.records import CallbackRecord, DestinationRecord
+
+
+@dataclasses.dataclass(frozen=True)
+class PageArgs:
+    """The Relay arguments every connection field takes."""
+
+    first: int | None
+    after: str | None
+    last: int | None
+    before: str | None
+    order: Literal["asc", "desc"] = "asc"
+
+
+async def destination_page(
+    context: Context, args: PageArgs, callback_ids: Sequence[str] | None
+) -> tuple[ConnectionKey, Page[DestinationRecord]]:
+    """Destinations; with `callback_ids`, those receiving any of these callbacks."""
+    filter_ids: tuple[str, ...] = ()
+    if callback_ids is not None:
+        if not callback_ids:
+            raise bad_input("`callbackIds` must not be empty; omit it to list every destination.")
+        check_count(context, "callbackIds", callback_ids)
+        filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
+    key = ConnectionKey("destinations", args.order, filter_ids)
+    request = _request(context, key, args)
+    api = await context.api()
+    page = to_page(request, await api.list_destinations(request.query, filter_ids))
+    context.prime_destinations(page.items)
+    return key, page
+
+
+async def callback_page(
+    context: Context, args: PageArgs
+) -> tuple[ConnectionKey, Page[CallbackRecord]]:
+    key = ConnectionKey("callbacks", args.order)
+    request = _request(context, key, args)
+    api = await context.api()
+    page = to_page(request, await api.list_callbacks(request.query))
+    context.prime_callbacks(page.items)
+    return key, page
+
+
+async def destinations_of(
+    context: Context, callback: CallbackRecord, args: PageArgs
+) -> tuple[ConnectionKey, Page[DestinationRecord]]:
+    """The destinations receiving one callback's events."""
+    # The same connection as `callbackDestinations(callbackIds: [it])`: cursors carry over.
+    key = ConnectionKey("destinations", args.order, (callback.id,))
+    request = _request(context, key, args)
+    api = await context.api()
+    page = to_page(request, await api.destinations_of(callback, request.query))
+    context.prime_destinations(page.items)
+    return key, page
+
+
+def check_count(context: Context, argument: str, values: Sequence[str]) -> None:
+    limit = context.settings.max_page_size
+    if len(values) > limit:
+        raise bad_input(f"`{argument}` takes at most {limit} ids, got {len(values)}.")
+
+
+def _request(context: Context, key: ConnectionKey, args: PageArgs) -> PageRequest:
+    return page_request(
+        key,
+        first=args.first,
+        after=args.after,
+        last=args.last,
+        before=args.before,
+        max_page_size=context.settings.max_page_size,
+    )

@@ -1,0 +1,232 @@
+"""API version 2026-02-01 ("magnetar", generation MA): links held by callbacks.
+
+See ../shared/upstream-contract-2026.md §1-3, §5. Destinations (`/callback-destinations`)
+have a top-level `url`, `status`, `metadata` and `updated_at`, and no signing secret; a
+callback lists its destinations (`destination_ids` on writes, full objects on reads).
+So, over this version:
+- a destination's callbacks are the callbacks whose destinations hold it (found by the
+  walk over every callback, once per request), always SELECTED: ALL cannot be expressed;
+- filtering destinations by callbacks reads those callbacks and pages their destinations
+  here, by id, as the upstream pages its own lists;
+- creating a destination with SELECTED callbacks creates it, then adds it to each
+  callback's `destination_ids` (PATCH with the full new set). Unknown callbacks are found
+  before anything is created; a link that fails afterwards is a field error naming the
+  callback, and the created destination is still returned;
+- a callback has no `type`, `url` or schedule: its type reads POLLING when it overrides
+  the poll interval (that interval is its schedule), else WEBHOOK_MANAGED (the platform
+  runs its provider triggers); `url` is null;
+- ids are opaque: no prefix or length is assumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+from gateway.errors import GatewayError, upstream_malformed
+from gateway.upstream.api import (
+    CallbacksApi,
+    not_found,
+    not_supported,
+    page_locally,
+    page_params,
+    read_list,
+    validation_errors,
+)
+from gateway.upstream.client import JSON, UpstreamRejection
+from gateway.upstream.records import (
+    CallbackRecord,
+    DestinationChanges,
+    DestinationRecord,
+    FieldError,
+    FieldErrorCode,
+    NewDestination,
+    PageQuery,
+    RecordPage,
+    Schedule,
+    Selection,
+    WriteResult,
+    checked_id,
+    optional_str,
+    read_datetime,
+    read_str,
+)
+
+DESTINATIONS = "/callback-destinations"
+DESTINATION = "/callback-destinations/{id}"
+CALLBACKS = "/callbacks"
+CALLBACK = "/callbacks/{id}"
+_URL_CODES = {"invalid_callback_destination_url", "invalid_webhook_destination_url"}
+_CALLBACK_IDS = ("callbacks", "callbackIds")
+
+
+class Api2026(CallbacksApi):
+    version = "2026-02-01"
+    key = "mt_2026_01_01_magnetar"
+    probe_route = DESTINATIONS
+
+    async def list_destinations(
+        self, page: PageQuery, callback_ids: Sequence[str] = ()
+    ) -> RecordPage[DestinationRecord]:
+        if not callback_ids:
+            body = await self.get(self.call(DESTINATIONS), page_params(page))
+            return read_list(body, read_destination, page.limit)
+        callbacks = await asyncio.gather(*(self.get_callback(i) for i in callback_ids))
+        linked = {d.id: d for c in callbacks if c is not None for d in c.destinations or ()}
+        return page_locally(list(linked.values()), _id, page)
+
+    async def get_destination(self, destination_id: str) -> DestinationRecord | None:
+        body = await self.get_object(self.call(DESTINATION, id=destination_id))
+        return None if body is None else read_destination(body)
+
+    async def list_callbacks(self, page: PageQuery) -> RecordPage[CallbackRecord]:
+        body = await self.get(self.call(CALLBACKS), page_params(page))
+        return read_list(body, read_callback, page.limit)
+
+    async def get_callback(self, callback_id: str) -> CallbackRecord | None:
+        body = await self.get_object(self.call(CALLBACK, id=callback_id))
+        return None if body is None else read_callback(body)
+
+    async def destinations_of(
+        self, callback: CallbackRecord, page: PageQuery
+    ) -> RecordPage[DestinationRecord]:
+        return page_locally(callback.destinations or (), _id, page)
+
+    async def selection_of(self, destination: DestinationRecord) -> Selection:
+        callbacks = await self.all_callbacks()
+        ids = tuple(c.id for c in callbacks if destination.id in c.destination_ids)
+        return Selection("selected", ids)
+
+    async def create_destination(self, new: NewDestination) -> WriteResult:
+        selection = new.selection or Selection("selected")
+        if selection.type == "all":
+            return not_supported(
+                ("callbacks", "type"),
+                "API version 2026-02-01 links a destination to callbacks one by one: "
+                "select the callbacks (SELECTED with callbackIds).",
+            )
+        ids = list(dict.fromkeys(selection.callback_ids))
+        found = await asyncio.gather(*(self.get_callback(i) for i in ids))
+        unknown = [i for i, callback in zip(ids, found, strict=True) if callback is None]
+        if unknown:
+            message = f"Unknown callback ids: {', '.join(unknown)}."
+            return WriteResult(None, (FieldError(_CALLBACK_IDS, message, _UNKNOWN),))
+        body: dict[str, Any] = {"name": new.name, "url": new.url}
+        if new.description is not None:
+            body["description"] = new.description
+        if new.metadata is not None:
+            body["metadata"] = new.metadata
+        created = await self._write("POST", DESTINATIONS, body, None, ())
+        if created.destination is None or not ids:
+            return created
+        links = await asyncio.gather(*(self._link(i, created.destination.id) for i in ids))
+        return WriteResult(created.destination, tuple(e for e in links if e is not None))
+
+    async def update_destination(
+        self, destination_id: str, changes: DestinationChanges
+    ) -> WriteResult:
+        body = dict(changes)
+        if "description" in body and body["description"] is None:
+            body["description"] = ""  # this version refuses null: "" is how to clear it
+        return await self._write("PATCH", DESTINATION, body, destination_id, ("id",))
+
+    async def delete_destination(self, destination_id: str) -> WriteResult:
+        return await self._write("DELETE", DESTINATION, None, destination_id, ("id",))
+
+    async def _link(self, callback_id: str, destination_id: str) -> FieldError | None:
+        """Add the destination to one callback; a field error naming it if that fails."""
+        failed = f"The destination was created, but adding it to callback {callback_id} failed"
+        try:
+            callback = await self.get_callback(callback_id)
+            if callback is None:
+                return FieldError(_CALLBACK_IDS, f"{failed}: it no longer exists.", _UNKNOWN)
+            wanted = list(dict.fromkeys([*callback.destination_ids, destination_id]))
+            await self.write(
+                "PATCH", self.call(CALLBACK, id=callback_id), {"destination_ids": wanted}
+            )
+        except GatewayError as exc:
+            return FieldError(_CALLBACK_IDS, f"{failed}: {exc.message}", FieldErrorCode.INVALID)
+        return None
+
+    async def _write(
+        self,
+        method: str,
+        route: str,
+        body: dict[str, Any] | None,
+        destination_id: str | None,
+        fallback: tuple[str, ...],
+    ) -> WriteResult:
+        call = self.call(route) if destination_id is None else self.call(route, id=destination_id)
+        try:
+            record = await self.write(method, call, body)
+        except UpstreamRejection as rejection:
+            errors = _field_errors(rejection, fallback)
+            if errors is None:
+                raise
+            return WriteResult(None, tuple(errors))
+        return WriteResult(read_destination(record))
+
+
+_UNKNOWN = FieldErrorCode.UNKNOWN_CALLBACK
+
+
+def _id(record: DestinationRecord) -> str:
+    return record.id
+
+
+def _field_errors(
+    rejection: UpstreamRejection, fallback: tuple[str, ...]
+) -> list[FieldError] | None:
+    if rejection.object_missing:
+        return not_found(rejection)
+    if rejection.status != 400:
+        return None
+    errors = validation_errors(rejection, {})
+    if errors is not None:
+        return errors
+    field = ("url",) if rejection.body.get("code") in _URL_CODES else fallback
+    return [FieldError(field, rejection.message, FieldErrorCode.INVALID)]
+
+
+def read_destination(raw: JSON) -> DestinationRecord:
+    try:
+        status = read_str(raw["status"])
+        metadata = raw.get("metadata")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise TypeError("metadata")
+        return DestinationRecord(
+            id=checked_id(raw["id"], "callback destination"),
+            name=read_str(raw["name"]),
+            description=optional_str(raw.get("description")),
+            url=read_str(raw["url"]),
+            signing_secret=None,
+            status=status,
+            metadata=metadata,
+            selection=None,
+            created_at=read_datetime(raw["created_at"]),
+            updated_at=read_datetime(raw["updated_at"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise upstream_malformed("callback destination") from None
+
+
+def read_callback(raw: JSON) -> CallbackRecord:
+    try:
+        interval = raw.get("poll_interval_seconds_override")
+        if interval is not None and (not isinstance(interval, int) or isinstance(interval, bool)):
+            raise TypeError("poll_interval_seconds_override")
+        destinations = tuple(read_destination(d) for d in raw.get("destinations") or ())
+        return CallbackRecord(
+            id=checked_id(raw["id"], "callback"),
+            type="webhook_managed" if interval is None else "polling",
+            name=optional_str(raw.get("name")),
+            description=optional_str(raw.get("description")),
+            url=None,
+            schedule=None if interval is None else Schedule(interval, None),
+            created_at=read_datetime(raw["created_at"]),
+            updated_at=read_datetime(raw["updated_at"]),
+            destinations=tuple(d for d in destinations if d.status == "active"),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise upstream_malformed("callback") from None
