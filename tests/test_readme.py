@@ -35,5 +35,10 @@ def test_every_setting_is_documented_with_its_default() -> None:
         assert rows, f"{variable} is not in the README's settings table"
         default = field.default
         if default not in (None, (), "INFO"):
-            shown = str(default).lower() if isinstance(default, bool) else f"{default:.15g}"
+            if isinstance(default, bool):
+                shown = str(default).lower()
+            elif isinstance(default, str):
+                shown = default
+            else:
+                shown = f"{default:.15g}"
             assert f"`{shown}`" in rows[0], (variable, shown)
