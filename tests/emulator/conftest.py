@@ -57,7 +57,9 @@ OpenEmulator = Callable[..., AbstractAsyncContextManager[Emulator]]
 
 @asynccontextmanager
 async def open_emulator_app(**overrides: Any) -> AsyncIterator[Emulator]:
-    config = EmulatorConfig(**{"db_path": ":memory:", **overrides})
+    """An emulator whose default API version is 2025-01-01 unless ``api_version`` says else
+    (the 2025 tests send no ``metorial-version`` header)."""
+    config = EmulatorConfig(**{"db_path": ":memory:", "api_version": "2025-01-01", **overrides})
     app = create_app(config)
     transport = httpx.ASGITransport(app=app)
     async with (
