@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import NoReturn
 
 from gateway.emulator.errors import invalid_data
 from gateway.emulator.store import UNSET, CallbackFilter, DateFilter, _Unset
@@ -245,7 +246,7 @@ def parse_date(text: str) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-def _query_fail(issue: Issue) -> None:
+def _query_fail(issue: Issue) -> NoReturn:
     raise invalid_data([issue], entity="query")
 
 
@@ -289,11 +290,18 @@ class _Query:
             values = [value for path, value in entries if path == (bound,)]
             if not values:
                 continue
-            if len(values) > 1:
-                _query_fail(_invalid_type("date", values, [name, bound], received="array"))
-            ms = parse_date(values[0])
+            ms = parse_date(values[0]) if len(values) == 1 else None
             if ms is None:
-                _query_fail(_invalid_type("date", values[0], [name, bound]))
+                received = "string" if len(values) == 1 else "array"
+                _query_fail(
+                    {
+                        "code": "invalid_type",
+                        "message": f"Invalid input, expected a date, received {received}",
+                        "expected": "date",
+                        "received": received,
+                        "path": [name, bound],
+                    }
+                )
             else:
                 bounds[bound] = ms
         return DateFilter(gt=bounds.get("gt"), lt=bounds.get("lt"))
