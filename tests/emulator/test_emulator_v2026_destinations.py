@@ -275,7 +275,7 @@ async def test_list_cursor_parameter_is_honoured(emu26):
         ({"limit": "0"}, "invalid_min"),
         ({"limit": "101"}, "invalid_max"),
         ({"order": "up"}, "invalid_enum"),
-    ],  # fmt: skip
+    ],
 )
 async def test_list_query_validation(emu26, params, code):
     response = await emu26.client.get("/callback-destinations", params=params)
