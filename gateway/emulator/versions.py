@@ -45,6 +45,11 @@ written down; change them here and in the module named):
 10. Each instance has one seeded provider deployment (``store.provider_deployment_id``) whose
     specification has the triggers ``record.created``, ``record.updated``, ``record.deleted``;
     a ``trigger_id`` may be a trigger's key or its id.
+11. Cross-version mapping (``store.py``, ``presenters.py``): archived callbacks are gone from
+    2025-01-01 reads and selections too; a 2025 callback's null ``name`` reads ``""`` under
+    2026-02-01; replacing a callback's ``destination_ids`` leaves links of archived
+    destinations alone. Only the plain and ``/instances/{instance_id}`` path forms exist
+    (no ``/dashboard/...``), and a path instance other than the key's is 404 ``instance``.
 """
 
 from __future__ import annotations
