@@ -53,6 +53,13 @@ class RunningServer:
 
 
 async def start_emulator(**options: Any) -> RunningServer:
+    """An emulator on uvicorn; its default API version is 2025-01-01 unless ``api_version``
+    (or ``served_versions``) says otherwise, so tests that send no version key keep talking
+    2025-01-01."""
+    if "api_version" not in options and "2025-01-01" in options.get(
+        "served_versions", ("2025-01-01",)
+    ):
+        options["api_version"] = "2025-01-01"
     config = EmulatorConfig(db_path=":memory:", api_keys=API_KEYS, **options)
     server = RunningServer(create_emulator(config))
     await server.start()

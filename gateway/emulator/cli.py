@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TextIO
 
 from gateway.emulator.config import DEFAULT_DB_PATH, DEMO_API_KEY, EmulatorConfig
+from gateway.emulator.versions import DEFAULT_VERSION, VERSIONS
 
 __all__ = ["add_arguments", "config_from_args", "derived_instance_id", "parse_api_key", "run"]
 
@@ -100,6 +101,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="delay every response by N ms (env GATEWAY_EMULATOR_LATENCY_MS, default %(default)s)",
     )
     parser.add_argument(
+        "--api-version",
+        choices=VERSIONS,
+        default=default("API_VERSION", DEFAULT_VERSION),
+        help="the version served to requests whose metorial-version header (or api-version "
+        "query) names no version key: mt_2025_01_01_pulsar or mt_2026_01_01_magnetar "
+        "(env GATEWAY_EMULATOR_API_VERSION, default %(default)s)",
+    )
+    parser.add_argument(
         "--rate-limit",
         metavar="N",
         type=_int_at_least(1),
@@ -129,6 +138,7 @@ def config_from_args(
         seed_callbacks=args.seed_callbacks,
         latency_ms=args.latency_ms,
         rate_limit=args.rate_limit,
+        api_version=args.api_version,
     )
 
 
@@ -137,6 +147,8 @@ def describe(config: EmulatorConfig, url: str) -> str:
     lines = [
         f"Metorial Callback Destinations emulator listening on {url}",
         f"Database: {config.db_path}",
+        f"API version: {config.api_version} by default; header metorial-version: "
+        "mt_2025_01_01_pulsar (2025-01-01) or mt_2026_01_01_magnetar (2026-02-01) picks one",
     ]
     if config.api_keys is None:
         lines += [

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from gateway.emulator.versions import DEFAULT_VERSION, VERSIONS, ApiVersion
+
 __all__ = ["DEFAULT_DB_PATH", "DEMO_API_KEY", "DEMO_INSTANCE_ID", "EmulatorConfig"]
 
 #: A deterministic, non-secret key so that README examples work out of the box.
@@ -21,6 +23,9 @@ class EmulatorConfig:
     ``api_keys`` maps each accepted secret key to the instance (tenant) it is bound to;
     ``None`` means the single demo key bound to the ``demo`` instance. Keys are never shown
     in ``repr``.
+
+    ``api_version`` is the version a request gets when it names no served version key;
+    ``served_versions`` are the versions whose key is honoured (it must include the default).
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -28,6 +33,8 @@ class EmulatorConfig:
     seed_callbacks: int = 3
     latency_ms: int = 0
     rate_limit: int = 5000
+    api_version: ApiVersion = DEFAULT_VERSION
+    served_versions: tuple[ApiVersion, ...] = VERSIONS
 
     def __post_init__(self) -> None:
         if not self.db_path:
@@ -38,6 +45,13 @@ class EmulatorConfig:
             raise ValueError("latency_ms must be >= 0")
         if self.rate_limit < 1:
             raise ValueError("rate_limit must be >= 1")
+        served = tuple(dict.fromkeys(self.served_versions))
+        for version in (self.api_version, *served):
+            if version not in VERSIONS:
+                raise ValueError(f"unknown API version {version!r}; expected one of {VERSIONS}")
+        if self.api_version not in served:
+            raise ValueError("served_versions must include api_version")
+        object.__setattr__(self, "served_versions", served)
         if self.api_keys is not None:
             keys = dict(self.api_keys)
             if not keys:

@@ -1,11 +1,20 @@
-"""Metorial's error envelope, and one constructor per error the emulator answers with."""
+"""Metorial's error envelopes, and one constructor per error the emulator answers with.
+
+Two envelopes exist (contract-2026 §3): ``@metorial/error`` writes ``"__typename": "error"``
+(every 2025-01-01 error; in 2026-02-01 the platform's own errors: auth, scopes, rate limit,
+instance, unknown endpoint, invalid JSON, 500) and ``@lowerdeck/error`` writes
+``"object": "error"`` (errors of the 2026-02-01 controllers and services). An error built
+without an envelope takes the one of the operation that raised it (see ``app.py``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 __all__ = [
     "ApiError",
+    "Envelope",
     "bad_request",
     "endpoint_not_found",
     "forbidden",
@@ -13,12 +22,19 @@ __all__ = [
     "invalid_data",
     "not_found",
     "rate_limit_exceeded",
+    "service_error",
     "unauthorized",
 ]
 
 
+Envelope = Literal["__typename", "object"]
+
+
 class ApiError(Exception):
-    """An error response: ``{"__typename": "error", "ok": false, "status", "code", ...}``."""
+    """An error response: ``{"__typename"|"object": "error", "ok": false, "status", "code", ...}``.
+
+    ``envelope`` fixes the key; ``None`` leaves it to the operation that raised the error.
+    """
 
     def __init__(
         self,
@@ -28,6 +44,7 @@ class ApiError(Exception):
         *,
         hint: str | None = None,
         extras: Mapping[str, object] | None = None,
+        envelope: Envelope | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -35,13 +52,14 @@ class ApiError(Exception):
         self.message = message
         self.hint = hint
         self.extras: dict[str, object] = dict(extras or {})
+        self.envelope: Envelope | None = envelope
 
     def __repr__(self) -> str:
         return f"ApiError(status={self.status}, code={self.code!r}, message={self.message!r})"
 
-    def to_body(self) -> dict[str, object]:
+    def to_body(self, default: Envelope = "__typename") -> dict[str, object]:
         body: dict[str, object] = {
-            "__typename": "error",
+            self.envelope or default: "error",
             "ok": False,
             "status": self.status,
             "code": self.code,
@@ -66,8 +84,21 @@ def invalid_data(errors: Sequence[Mapping[str, object]], *, entity: str) -> ApiE
     )
 
 
-def bad_request(message: str, *, reason: str | None = None) -> ApiError:
-    return ApiError(400, "bad_request", message, extras={"reason": reason} if reason else None)
+def bad_request(
+    message: str, *, reason: str | None = None, envelope: Envelope | None = None
+) -> ApiError:
+    return ApiError(
+        400,
+        "bad_request",
+        message,
+        extras={"reason": reason} if reason else None,
+        envelope=envelope,
+    )
+
+
+def service_error(code: str, message: str) -> ApiError:
+    """A 400 with a service-specific code (``invalid_poll_interval``, ...)."""
+    return ApiError(400, code, message)
 
 
 def unauthorized(message: str) -> ApiError:

@@ -16,6 +16,7 @@ __all__ = [
     "BASE62_ALPHABET",
     "IdGenerator",
     "callback_ids",
+    "callback_trigger_ids",
     "destination_ids",
     "new_request_id",
     "new_signing_secret",
@@ -99,3 +100,4 @@ def new_request_id() -> str:
 #: Process-wide generators: ids stay ordered across every app in the process.
 destination_ids = IdGenerator("cld_")
 callback_ids = IdGenerator("clb_")
+callback_trigger_ids = IdGenerator("cbpt_")

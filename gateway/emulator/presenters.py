@@ -1,4 +1,18 @@
-"""JSON shapes of the REST API's objects, exactly as the upstream writes them."""
+"""JSON shapes of the REST API's objects, exactly as the upstream writes them.
+
+One store, two views (see ``store.py`` for the rows). 2025-01-01: ``present_destination``
+(``callbacks`` is ``{"type": "all"}`` for destinations created with ALL, else the linked
+callbacks in link order, whichever version linked them; ``webhook_destination`` carries the
+signing secret every destination has, null when ``url`` is ``""``; no status, no metadata) and
+``present_callback`` (a callback created under 2026-02-01 is ``polling`` with its interval as
+``schedule.interval_seconds`` when it has a poll interval, else ``webhook_managed``; ``url``
+null). 2026-02-01: ``present_destination_v2026`` (no signing secret, ``method`` always POST) and
+``present_callback_v2026``: ``destinations`` are the active destinations linked to it plus the
+active ALL destinations (they receive its events), by id; a 2025 callback shows status
+``active``, ``metadata`` null, the instance's seeded deployment, ``poll_interval_seconds_override``
+= its schedule's interval when it is ``polling`` (else null) and the triggers set under
+2026-02-01 (none for seeded ones).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +21,16 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from gateway.emulator.pagination import Page
-from gateway.emulator.store import Callback, Destination
+from gateway.emulator.store import Callback, CallbackDetail, Deployment, Destination
 
-__all__ = ["iso_ms", "present_callback", "present_destination", "present_list"]
+__all__ = [
+    "iso_ms",
+    "present_callback",
+    "present_callback_v2026",
+    "present_destination",
+    "present_destination_v2026",
+    "present_list",
+]
 
 T = TypeVar("T")
 
@@ -53,6 +74,67 @@ def present_callback(callback: Callback) -> dict[str, object]:
             "interval_seconds": callback.interval_seconds,
             "next_run_at": None if callback.next_run_ms is None else iso_ms(callback.next_run_ms),
         },
+        "created_at": iso_ms(callback.created_ms),
+        "updated_at": iso_ms(callback.updated_ms),
+    }
+
+
+def present_destination_v2026(destination: Destination) -> dict[str, object]:
+    return {
+        "object": "callback.destination",
+        "id": destination.id,
+        "status": destination.status,
+        "name": destination.name,
+        "description": destination.description,
+        "metadata": destination.metadata,
+        "url": destination.url,
+        "method": "POST",
+        "created_at": iso_ms(destination.created_ms),
+        "updated_at": iso_ms(destination.updated_ms),
+    }
+
+
+def _deployment_preview(deployment: Deployment) -> dict[str, object]:
+    return {
+        "object": "provider.deployment#preview",
+        "id": deployment.id,
+        "is_default": True,
+        "name": "Emulator provider deployment",
+        "description": "The provider deployment the emulator seeds in every instance.",
+        "metadata": None,
+        "provider_id": deployment.provider_id,
+        "created_at": iso_ms(deployment.created_ms),
+        "updated_at": iso_ms(deployment.created_ms),
+    }
+
+
+def present_callback_v2026(detail: CallbackDetail) -> dict[str, object]:
+    callback = detail.callback
+    return {
+        "object": "callback",
+        "id": callback.id,
+        "status": callback.status,
+        "name": callback.name or "",
+        "description": callback.description,
+        "metadata": callback.metadata,
+        "poll_interval_seconds_override": callback.poll_interval_override,
+        "provider_deployment": _deployment_preview(detail.deployment),
+        "destinations": [present_destination_v2026(item) for item in detail.destinations],
+        "provider_triggers": [
+            {
+                "object": "callback.provider_trigger",
+                "id": trigger.id,
+                "provider_trigger": {
+                    "object": "provider.trigger#preview",
+                    "id": trigger.trigger.id,
+                    "key": trigger.trigger.key,
+                    "name": trigger.trigger.name,
+                },
+                "event_types": list(trigger.event_types),
+                "created_at": iso_ms(trigger.created_ms),
+            }
+            for trigger in detail.triggers
+        ],
         "created_at": iso_ms(callback.created_ms),
         "updated_at": iso_ms(callback.updated_ms),
     }

@@ -1,11 +1,33 @@
 """SQLite persistence: one connection, guarded by a lock, safe to call from worker threads.
 
-The schema is created idempotently; a file database survives restarts (``:memory:`` does
-not). Every method is one short transaction, so id order is insertion order.
+The schema is created idempotently (and older files gain the new columns); a file database
+survives restarts (``:memory:`` does not). Every method is one short transaction, so id order
+is insertion order.
+
+One store, two views (2025-01-01 and 2026-02-01 read and write the same rows):
+
+- ``destinations``: ``status`` is ``active`` or ``archived`` (a 2025 soft delete and a 2026
+  archive are the same thing), ``metadata`` (JSON or NULL; 2025 never shows it), ``updated_ms``,
+  ``callbacks_type``: ``all`` only for destinations created with ``{"type": "all"}`` under
+  2025 (they receive every callback's events), ``selected`` otherwise (2026-created ones
+  included). Every destination has a signing secret.
+- ``destination_callbacks``: one row per link between a destination and a callback, whichever
+  version made it; ``position`` keeps each destination's link order (2025's ``callback_ids``).
+  A 2026 callback's ``destination_ids`` replace its links to *active* destinations only, so an
+  archived destination keeps its 2025 selection.
+- ``callbacks``: the 2025 fields plus ``status`` (``active``/``archived``), ``metadata`` and
+  ``provider_deployment_id``. The 2026 ``poll_interval_seconds_override`` is stored as the
+  2025 schedule: a polling callback's ``interval_seconds``, null for other types. Setting it
+  makes the callback ``polling``; clearing it makes a polling callback ``webhook_managed``.
+  Callbacks created under 2026 have ``url`` NULL and type ``webhook_managed`` or ``polling``.
+  Archived callbacks are hidden from both views' reads and from 2025 selections.
+- ``provider_deployments``: one seeded per instance (``provider_deployment_id``), with the
+  fixed trigger specification ``TRIGGERS``; ``callback_triggers``: a callback's triggers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -15,16 +37,32 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from gateway.emulator.ids import IdGenerator, callback_ids, destination_ids, new_signing_secret
+from gateway.emulator.ids import (
+    IdGenerator,
+    callback_ids,
+    callback_trigger_ids,
+    destination_ids,
+    new_signing_secret,
+)
 from gateway.emulator.pagination import Page, PageRequest
 
 __all__ = [
+    "TRIGGERS",
+    "UNSET",
     "Callback",
+    "CallbackDetail",
+    "CallbackFilter",
+    "CallbackTrigger",
+    "DateFilter",
+    "Deployment",
     "Destination",
     "DestinationInactive",
     "DestinationNotFound",
+    "ProviderTrigger",
     "Store",
     "UnknownCallbackIds",
+    "UnknownDestinationIds",
+    "provider_deployment_id",
 ]
 
 CallbacksType = Literal["all", "selected"]
@@ -65,7 +103,31 @@ CREATE TABLE IF NOT EXISTS destination_callbacks (
 );
 CREATE INDEX IF NOT EXISTS destination_callbacks_by_callback
     ON destination_callbacks (callback_id, destination_id);
+CREATE TABLE IF NOT EXISTS provider_deployments (
+    id TEXT PRIMARY KEY,
+    instance_id TEXT NOT NULL UNIQUE,
+    provider_id TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS callback_triggers (
+    id TEXT PRIMARY KEY,
+    callback_id TEXT NOT NULL,
+    trigger_key TEXT NOT NULL,
+    event_types TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callback_triggers_by_callback
+    ON callback_triggers (callback_id, position);
 """
+
+#: Columns added after the first release: (table, column, declaration).
+_ADDED_COLUMNS = (
+    ("destinations", "metadata", "TEXT"),
+    ("callbacks", "status", "TEXT NOT NULL DEFAULT 'active'"),
+    ("callbacks", "metadata", "TEXT"),
+    ("callbacks", "provider_deployment_id", "TEXT"),
+)
 
 
 class DestinationNotFound(LookupError):
@@ -80,6 +142,87 @@ class UnknownCallbackIds(Exception):
     pass
 
 
+class UnknownDestinationIds(Exception):
+    pass
+
+
+def provider_deployment_id(instance_id: str) -> str:
+    """The id of an instance's seeded provider deployment: ``prd_`` + 20 hex chars."""
+    return "prd_" + hashlib.sha256(f"deployment:{instance_id}".encode()).hexdigest()[:20]
+
+
+def _provider_id(instance_id: str) -> str:
+    return "pro_" + hashlib.sha256(f"provider:{instance_id}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderTrigger:
+    """A trigger of a deployment's specification (``provider.trigger#preview``)."""
+
+    id: str
+    key: str
+    name: str
+
+
+#: The specification's triggers: (key, name).
+TRIGGERS: tuple[tuple[str, str], ...] = (
+    ("record.created", "Record created"),
+    ("record.updated", "Record updated"),
+    ("record.deleted", "Record deleted"),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Deployment:
+    id: str
+    instance_id: str
+    provider_id: str
+    created_ms: int
+
+    @property
+    def triggers(self) -> tuple[ProviderTrigger, ...]:
+        return tuple(
+            ProviderTrigger(
+                id="prt_" + hashlib.sha256(f"{self.id}:{key}".encode()).hexdigest()[:20],
+                key=key,
+                name=name,
+            )
+            for key, name in TRIGGERS
+        )
+
+    def find_trigger(self, trigger_id: str) -> ProviderTrigger | None:
+        """A trigger by key or id."""
+        for trigger in self.triggers:
+            if trigger_id in (trigger.key, trigger.id):
+                return trigger
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateFilter:
+    """Strict bounds in epoch-ms; ``None`` is no bound."""
+
+    gt: int | None = None
+    lt: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackFilter:
+    ids: tuple[str, ...] = ()
+    deployment_ids: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ("active",)
+    created: DateFilter = DateFilter()
+    updated: DateFilter = DateFilter()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackTrigger:
+    id: str
+    trigger: ProviderTrigger
+    event_types: tuple[str, ...]
+    created_ms: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class Destination:
     id: str
@@ -90,9 +233,14 @@ class Destination:
     signing_secret: str
     callbacks_type: CallbacksType
     callback_ids: tuple[str, ...]
-    active: bool
+    status: str
+    metadata: dict[str, object] | None
     created_ms: int
     updated_ms: int
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,7 +255,33 @@ class Callback:
     next_run_ms: int | None
     created_ms: int
     updated_ms: int
+    status: str = "active"
+    metadata: dict[str, object] | None = None
+    provider_deployment_id: str = ""
 
+    @property
+    def poll_interval_override(self) -> int | None:
+        return self.interval_seconds if self.type == "polling" else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallbackDetail:
+    """A callback as 2026-02-01 shows it: with its deployment, destinations and triggers."""
+
+    callback: Callback
+    deployment: Deployment
+    destinations: tuple[Destination, ...]
+    triggers: tuple[CallbackTrigger, ...]
+
+
+class _Unset:
+    """The type of :data:`UNSET`: "leave this field unchanged" where ``None`` is a value."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
 
 _SEED_TYPES: tuple[CallbackType, ...] = ("webhook_managed", "polling", "webhook_manual")
 _POLL_INTERVAL_SECONDS = 300
@@ -138,6 +312,8 @@ class Store:
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
             self._conn.executescript(_SCHEMA)
+        with self._write() as conn:
+            _migrate(conn)
 
     def __repr__(self) -> str:
         return f"Store(path={self.path!r})"
@@ -157,7 +333,30 @@ class Store:
                 raise
             self._conn.execute("COMMIT")
 
-    # --- callbacks ------------------------------------------------------------------------
+    # --- provider deployments ---------------------------------------------------------------
+
+    def seed_deployment(self, instance_id: str, *, now_ms: int) -> Deployment:
+        """Create the instance's provider deployment unless it exists."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO provider_deployments (id, instance_id, provider_id,"
+                " created_ms) VALUES (?, ?, ?, ?)",
+                (
+                    provider_deployment_id(instance_id),
+                    instance_id,
+                    _provider_id(instance_id),
+                    now_ms,
+                ),
+            )
+            deployment = self._get_deployment(instance_id, provider_deployment_id(instance_id))
+        assert deployment is not None
+        return deployment
+
+    def get_deployment(self, instance_id: str, deployment_id: str) -> Deployment | None:
+        with self._lock:
+            return self._get_deployment(instance_id, deployment_id)
+
+    # --- callbacks (2025-01-01 view) ----------------------------------------------------------
 
     def seed_callbacks(self, instance_id: str, count: int) -> list[Callback]:
         """Create ``count`` callbacks of mixed types, unless the instance already has some."""
@@ -188,6 +387,7 @@ class Store:
             url = f"https://provider.example.com/hooks/{number}"
         interval = _POLL_INTERVAL_SECONDS if kind == "polling" else 0
         next_run = ms + interval * 1000 if kind == "polling" else None
+        deployment = provider_deployment_id(instance_id)
         callback = Callback(
             id=id_,
             instance_id=instance_id,
@@ -199,31 +399,169 @@ class Store:
             next_run_ms=next_run,
             created_ms=ms,
             updated_ms=ms,
+            provider_deployment_id=deployment,
         )
         conn.execute(
             "INSERT INTO callbacks (id, instance_id, type, name, description, url,"
-            " interval_seconds, next_run_ms, created_ms, updated_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (id_, instance_id, kind, name, description, url, interval, next_run, ms, ms),
+            " interval_seconds, next_run_ms, created_ms, updated_ms, status,"
+            " provider_deployment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)",
+            (
+                id_,
+                instance_id,
+                kind,
+                name,
+                description,
+                url,
+                interval,
+                next_run,
+                ms,
+                ms,
+                deployment,
+            ),
         )
         return callback
 
     def get_callback(self, instance_id: str, callback_id: str) -> Callback | None:
+        """An active callback (archived ones are gone for both versions)."""
         with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM callbacks WHERE instance_id = ? AND id = ?",
-                (instance_id, callback_id),
-            ).fetchone()
-        return None if row is None else _callback(row)
+            return self._get_callback(instance_id, callback_id)
 
-    def list_callbacks(self, instance_id: str, page: PageRequest) -> Page[Callback]:
+    def list_callbacks(
+        self, instance_id: str, page: PageRequest, where: CallbackFilter = CallbackFilter()
+    ) -> Page[Callback]:
+        sql, params = _callback_where(instance_id, where)
         with self._lock:
-            rows, before, after = self._paginate(
-                "callbacks", "instance_id = ?", [instance_id], instance_id, page
-            )
+            rows, before, after = self._paginate("callbacks", sql, params, instance_id, page)
         return Page(
             items=[_callback(row) for row in rows], has_more_before=before, has_more_after=after
         )
+
+    # --- callbacks (2026-02-01 view) ----------------------------------------------------------
+
+    def get_callback_detail(self, instance_id: str, callback_id: str) -> CallbackDetail | None:
+        with self._lock:
+            callback = self._get_callback(instance_id, callback_id)
+            return None if callback is None else self._detail(callback)
+
+    def list_callback_details(
+        self, instance_id: str, page: PageRequest, where: CallbackFilter
+    ) -> Page[CallbackDetail]:
+        sql, params = _callback_where(instance_id, where)
+        with self._lock:
+            rows, before, after = self._paginate("callbacks", sql, params, instance_id, page)
+            items = [self._detail(_callback(row)) for row in rows]
+        return Page(items=items, has_more_before=before, has_more_after=after)
+
+    def create_callback(
+        self,
+        instance_id: str,
+        *,
+        deployment: Deployment,
+        name: str,
+        description: str | None,
+        metadata: dict[str, object] | None,
+        poll_interval: int | None,
+        destination_ids: Sequence[str],
+        triggers: Sequence[tuple[ProviderTrigger, tuple[str, ...]]],
+    ) -> CallbackDetail:
+        """Create a callback (raises :class:`UnknownDestinationIds`)."""
+        with self._write() as conn:
+            self._check_destinations(instance_id, destination_ids)
+            id_, ms = self._callback_ids.new()
+            kind: CallbackType = "polling" if poll_interval is not None else "webhook_managed"
+            interval = poll_interval or 0
+            next_run = ms + interval * 1000 if poll_interval is not None else None
+            conn.execute(
+                "INSERT INTO callbacks (id, instance_id, type, name, description, url,"
+                " interval_seconds, next_run_ms, created_ms, updated_ms, status, metadata,"
+                " provider_deployment_id) VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'active', ?, ?)",
+                (
+                    id_,
+                    instance_id,
+                    kind,
+                    name,
+                    description,
+                    interval,
+                    next_run,
+                    ms,
+                    ms,
+                    _dump(metadata),
+                    deployment.id,
+                ),
+            )
+            self._link(id_, destination_ids)
+            self._set_triggers(id_, triggers, now_ms=ms)
+            callback = self._get_callback(instance_id, id_)
+            assert callback is not None
+            return self._detail(callback)
+
+    def update_callback(
+        self,
+        instance_id: str,
+        callback_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        metadata: dict[str, object] | _Unset | None = UNSET,
+        poll_interval: int | _Unset | None = UNSET,
+        destination_ids: Sequence[str] | None = None,
+        triggers: Sequence[tuple[ProviderTrigger, tuple[str, ...]]] | None = None,
+        now_ms: int,
+    ) -> CallbackDetail:
+        """Change the given fields; ``destination_ids``/``triggers`` replace the whole set."""
+        with self._write() as conn:
+            current = self._get_callback(instance_id, callback_id)
+            if current is None:
+                raise LookupError(callback_id)
+            if destination_ids is not None:
+                self._check_destinations(instance_id, destination_ids)
+            kind, interval, next_run = current.type, current.interval_seconds, current.next_run_ms
+            if isinstance(poll_interval, int):
+                kind, interval, next_run = "polling", poll_interval, now_ms + poll_interval * 1000
+            elif poll_interval is None and current.type == "polling":
+                kind, interval, next_run = "webhook_managed", 0, None
+            conn.execute(
+                "UPDATE callbacks SET name = ?, description = ?, metadata = ?, type = ?,"
+                " interval_seconds = ?, next_run_ms = ?, updated_ms = ? WHERE id = ?",
+                (
+                    current.name if name is None else name,
+                    current.description if description is None else description,
+                    _dump(current.metadata if isinstance(metadata, _Unset) else metadata),
+                    kind,
+                    interval,
+                    next_run,
+                    now_ms,
+                    callback_id,
+                ),
+            )
+            if destination_ids is not None:
+                conn.execute(
+                    "DELETE FROM destination_callbacks WHERE callback_id = ?"
+                    " AND destination_id NOT IN (SELECT value FROM json_each(?))"
+                    " AND destination_id IN (SELECT id FROM destinations WHERE status = 'active')",
+                    (callback_id, json.dumps(list(destination_ids))),
+                )
+                self._link(callback_id, destination_ids)
+            if triggers is not None:
+                conn.execute("DELETE FROM callback_triggers WHERE callback_id = ?", (callback_id,))
+                self._set_triggers(callback_id, triggers, now_ms=now_ms)
+            callback = self._get_callback(instance_id, callback_id)
+            assert callback is not None
+            return self._detail(callback)
+
+    def archive_callback(
+        self, instance_id: str, callback_id: str, *, now_ms: int
+    ) -> CallbackDetail:
+        with self._write() as conn:
+            current = self._get_callback(instance_id, callback_id)
+            if current is None:
+                raise LookupError(callback_id)
+            conn.execute(
+                "UPDATE callbacks SET status = 'archived', updated_ms = ? WHERE id = ?",
+                (now_ms, callback_id),
+            )
+            row = conn.execute("SELECT * FROM callbacks WHERE id = ?", (callback_id,)).fetchone()
+            return self._detail(_callback(row))
 
     # --- destinations ---------------------------------------------------------------------
 
@@ -236,12 +574,13 @@ class Store:
         url: str,
         callbacks_type: CallbacksType,
         callback_ids: Sequence[str] = (),
+        metadata: dict[str, object] | None = None,
     ) -> Destination:
         ids = tuple(dict.fromkeys(callback_ids)) if callbacks_type == "selected" else ()
         with self._write() as conn:
             if ids:
                 (known,) = conn.execute(
-                    "SELECT COUNT(*) FROM callbacks WHERE instance_id = ?"
+                    "SELECT COUNT(*) FROM callbacks WHERE instance_id = ? AND status = 'active'"
                     " AND id IN (SELECT value FROM json_each(?))",
                     (instance_id, json.dumps(ids)),
                 ).fetchone()
@@ -251,9 +590,20 @@ class Store:
             secret = new_signing_secret()
             conn.execute(
                 "INSERT INTO destinations (id, instance_id, name, description, url,"
-                " signing_secret, callbacks_type, status, created_ms, updated_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-                (id_, instance_id, name, description, url, secret, callbacks_type, ms, ms),
+                " signing_secret, callbacks_type, status, created_ms, updated_ms, metadata)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                (
+                    id_,
+                    instance_id,
+                    name,
+                    description,
+                    url,
+                    secret,
+                    callbacks_type,
+                    ms,
+                    ms,
+                    _dump(metadata),
+                ),
             )
             conn.executemany(
                 "INSERT INTO destination_callbacks (destination_id, callback_id, position)"
@@ -269,12 +619,14 @@ class Store:
             signing_secret=secret,
             callbacks_type=callbacks_type,
             callback_ids=ids,
-            active=True,
+            status="active",
+            metadata=metadata,
             created_ms=ms,
             updated_ms=ms,
         )
 
     def get_destination(self, instance_id: str, destination_id: str) -> Destination | None:
+        """A destination, archived ones included."""
         with self._lock:
             return self._get_destination(instance_id, destination_id)
 
@@ -285,18 +637,32 @@ class Store:
         *,
         name: str | None = None,
         description: str | None = None,
+        url: str | None = None,
+        metadata: dict[str, object] | _Unset = UNSET,
         now_ms: int,
+        touch_when_unchanged: bool = False,
     ) -> Destination:
-        """Change the given fields (``None`` leaves one unchanged) of an active destination."""
+        """Change the given fields (``None``/``UNSET`` leaves one unchanged) of an active one.
+
+        With nothing to change the row is left alone, unless ``touch_when_unchanged``
+        (2026-02-01 moves ``updated_at`` on an empty PATCH).
+        """
         with self._write() as conn:
             current = self._require_active(instance_id, destination_id)
-            if name is None and description is None:
+            nothing = name is None and description is None and url is None
+            if nothing and isinstance(metadata, _Unset) and not touch_when_unchanged:
                 return current
             conn.execute(
-                "UPDATE destinations SET name = COALESCE(?, name),"
-                " description = CASE WHEN ? THEN ? ELSE description END, updated_ms = ?"
-                " WHERE id = ?",
-                (name, description is not None, description, now_ms, destination_id),
+                "UPDATE destinations SET name = ?, description = ?, url = ?, metadata = ?,"
+                " updated_ms = ? WHERE id = ?",
+                (
+                    current.name if name is None else name,
+                    current.description if description is None else description,
+                    current.url if url is None else url,
+                    _dump(current.metadata if isinstance(metadata, _Unset) else metadata),
+                    max(now_ms, current.updated_ms),
+                    destination_id,
+                ),
             )
             updated = self._get_destination(instance_id, destination_id)
         assert updated is not None
@@ -305,10 +671,11 @@ class Store:
     def deactivate_destination(
         self, instance_id: str, destination_id: str, *, now_ms: int
     ) -> Destination:
+        """Archive (2025: soft delete) an active destination."""
         with self._write() as conn:
             self._require_active(instance_id, destination_id)
             conn.execute(
-                "UPDATE destinations SET status = 'inactive', updated_ms = ? WHERE id = ?",
+                "UPDATE destinations SET status = 'archived', updated_ms = ? WHERE id = ?",
                 (now_ms, destination_id),
             )
             deleted = self._get_destination(instance_id, destination_id)
@@ -316,8 +683,15 @@ class Store:
         return deleted
 
     def list_destinations(
-        self, instance_id: str, page: PageRequest, *, callback_ids: Sequence[str] = ()
+        self,
+        instance_id: str,
+        page: PageRequest,
+        *,
+        callback_ids: Sequence[str] = (),
+        created: DateFilter = DateFilter(),
+        updated: DateFilter = DateFilter(),
     ) -> Page[Destination]:
+        """Active destinations; ``callback_ids`` keeps ``all`` ones and those linked to any."""
         where = "instance_id = ? AND status = 'active'"
         params: list[object] = [instance_id]
         if callback_ids:
@@ -327,6 +701,7 @@ class Store:
                 " AND dc.callback_id IN (SELECT value FROM json_each(?))))"
             )
             params.append(json.dumps(list(callback_ids)))
+        where, params = _date_where(where, params, created=created, updated=updated)
         with self._lock:
             rows, before, after = self._paginate("destinations", where, params, instance_id, page)
             selected = self._selected_callbacks([row["id"] for row in rows])
@@ -337,6 +712,105 @@ class Store:
         )
 
     # --- helpers (call with the lock held) --------------------------------------------------
+
+    def _get_deployment(self, instance_id: str, deployment_id: str) -> Deployment | None:
+        row = self._conn.execute(
+            "SELECT * FROM provider_deployments WHERE instance_id = ? AND id = ?",
+            (instance_id, deployment_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return Deployment(
+            id=row["id"],
+            instance_id=row["instance_id"],
+            provider_id=row["provider_id"],
+            created_ms=row["created_ms"],
+        )
+
+    def _get_callback(self, instance_id: str, callback_id: str) -> Callback | None:
+        row = self._conn.execute(
+            "SELECT * FROM callbacks WHERE instance_id = ? AND id = ? AND status = 'active'",
+            (instance_id, callback_id),
+        ).fetchone()
+        return None if row is None else _callback(row)
+
+    def _detail(self, callback: Callback) -> CallbackDetail:
+        deployment = self._get_deployment(callback.instance_id, callback.provider_deployment_id)
+        if deployment is None:  # a file from before deployments: seed it now
+            self._conn.execute(
+                "INSERT OR IGNORE INTO provider_deployments VALUES (?, ?, ?, ?)",
+                (
+                    callback.provider_deployment_id,
+                    callback.instance_id,
+                    _provider_id(callback.instance_id),
+                    callback.created_ms,
+                ),
+            )
+            deployment = self._get_deployment(callback.instance_id, callback.provider_deployment_id)
+            assert deployment is not None
+        rows = self._conn.execute(
+            "SELECT * FROM destinations WHERE instance_id = ? AND status = 'active'"
+            " AND (callbacks_type = 'all' OR id IN"
+            " (SELECT destination_id FROM destination_callbacks WHERE callback_id = ?))"
+            " ORDER BY id",
+            (callback.instance_id, callback.id),
+        ).fetchall()
+        selected = self._selected_callbacks([row["id"] for row in rows])
+        by_key = {trigger.key: trigger for trigger in deployment.triggers}
+        triggers = tuple(
+            CallbackTrigger(
+                id=row["id"],
+                trigger=by_key.get(row["trigger_key"])
+                or ProviderTrigger(id="", key=row["trigger_key"], name=row["trigger_key"]),
+                event_types=tuple(json.loads(row["event_types"])),
+                created_ms=row["created_ms"],
+            )
+            for row in self._conn.execute(
+                "SELECT * FROM callback_triggers WHERE callback_id = ? ORDER BY position",
+                (callback.id,),
+            )
+        )
+        return CallbackDetail(
+            callback=callback,
+            deployment=deployment,
+            destinations=tuple(_destination(row, selected.get(row["id"], ())) for row in rows),
+            triggers=triggers,
+        )
+
+    def _check_destinations(self, instance_id: str, destination_ids: Sequence[str]) -> None:
+        if not destination_ids:
+            return
+        (known,) = self._conn.execute(
+            "SELECT COUNT(*) FROM destinations WHERE instance_id = ? AND status = 'active'"
+            " AND id IN (SELECT value FROM json_each(?))",
+            (instance_id, json.dumps(list(destination_ids))),
+        ).fetchone()
+        if known != len(set(destination_ids)):
+            raise UnknownDestinationIds
+
+    def _link(self, callback_id: str, destination_ids: Sequence[str]) -> None:
+        for destination_id in dict.fromkeys(destination_ids):
+            self._conn.execute(
+                "INSERT OR IGNORE INTO destination_callbacks (destination_id, callback_id,"
+                " position) SELECT ?, ?, COALESCE(MAX(position) + 1, 0)"
+                " FROM destination_callbacks WHERE destination_id = ?",
+                (destination_id, callback_id, destination_id),
+            )
+
+    def _set_triggers(
+        self,
+        callback_id: str,
+        triggers: Sequence[tuple[ProviderTrigger, tuple[str, ...]]],
+        *,
+        now_ms: int,
+    ) -> None:
+        for position, (trigger, event_types) in enumerate(triggers):
+            id_, _ = callback_trigger_ids.new()
+            self._conn.execute(
+                "INSERT INTO callback_triggers (id, callback_id, trigger_key, event_types,"
+                " position, created_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                (id_, callback_id, trigger.key, json.dumps(list(event_types)), position, now_ms),
+            )
 
     def _require_active(self, instance_id: str, destination_id: str) -> Destination:
         current = self._get_destination(instance_id, destination_id)
@@ -425,6 +899,60 @@ class Store:
         return rows[: page.limit], False, len(rows) > page.limit
 
 
+def _dump(metadata: dict[str, object] | None) -> str | None:
+    return None if metadata is None else json.dumps(metadata, separators=(",", ":"))
+
+
+def _load(text: str | None) -> dict[str, object] | None:
+    if text is None:
+        return None
+    value = json.loads(text)
+    assert isinstance(value, dict)
+    return value
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database file written by an older emulator up to the current schema."""
+    for table, column, declaration in _ADDED_COLUMNS:
+        columns = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    conn.execute("UPDATE destinations SET status = 'archived' WHERE status = 'inactive'")
+    for (instance_id,) in conn.execute(
+        "SELECT DISTINCT instance_id FROM callbacks WHERE provider_deployment_id IS NULL"
+    ).fetchall():
+        conn.execute(
+            "UPDATE callbacks SET provider_deployment_id = ?"
+            " WHERE instance_id = ? AND provider_deployment_id IS NULL",
+            (provider_deployment_id(instance_id), instance_id),
+        )
+
+
+def _date_where(
+    where: str, params: list[object], *, created: DateFilter, updated: DateFilter
+) -> tuple[str, list[object]]:
+    for column, bounds in (("created_ms", created), ("updated_ms", updated)):
+        if bounds.gt is not None:
+            where += f" AND {column} > ?"
+            params.append(bounds.gt)
+        if bounds.lt is not None:
+            where += f" AND {column} < ?"
+            params.append(bounds.lt)
+    return where, params
+
+
+def _callback_where(instance_id: str, where: CallbackFilter) -> tuple[str, list[object]]:
+    sql = "instance_id = ? AND status IN (SELECT value FROM json_each(?))"
+    params: list[object] = [instance_id, json.dumps(list(where.statuses))]
+    if where.ids:
+        sql += " AND id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(where.ids)))
+    if where.deployment_ids:
+        sql += " AND provider_deployment_id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(list(where.deployment_ids)))
+    return _date_where(sql, params, created=where.created, updated=where.updated)
+
+
 def _destination(row: sqlite3.Row, callback_ids: tuple[str, ...]) -> Destination:
     return Destination(
         id=row["id"],
@@ -435,7 +963,8 @@ def _destination(row: sqlite3.Row, callback_ids: tuple[str, ...]) -> Destination
         signing_secret=row["signing_secret"],
         callbacks_type="all" if row["callbacks_type"] == "all" else "selected",
         callback_ids=callback_ids,
-        active=row["status"] == "active",
+        status=row["status"],
+        metadata=_load(row["metadata"]),
         created_ms=row["created_ms"],
         updated_ms=row["updated_ms"],
     )
@@ -454,4 +983,7 @@ def _callback(row: sqlite3.Row) -> Callback:
         next_run_ms=row["next_run_ms"],
         created_ms=row["created_ms"],
         updated_ms=row["updated_ms"],
+        status=row["status"],
+        metadata=_load(row["metadata"]),
+        provider_deployment_id=row["provider_deployment_id"],
     )

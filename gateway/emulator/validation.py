@@ -91,7 +91,9 @@ def parse_json_body(raw: bytes) -> object:
     try:
         return json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
-        raise bad_request("Invalid JSON body", reason="invalid_json_body") from None
+        raise bad_request(
+            "Invalid JSON body", reason="invalid_json_body", envelope="__typename"
+        ) from None
 
 
 # --- issue builders -----------------------------------------------------------------------

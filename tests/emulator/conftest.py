@@ -57,7 +57,9 @@ OpenEmulator = Callable[..., AbstractAsyncContextManager[Emulator]]
 
 @asynccontextmanager
 async def open_emulator_app(**overrides: Any) -> AsyncIterator[Emulator]:
-    config = EmulatorConfig(**{"db_path": ":memory:", **overrides})
+    """An emulator whose default API version is 2025-01-01 unless ``api_version`` says else
+    (the 2025 tests send no ``metorial-version`` header)."""
+    config = EmulatorConfig(**{"db_path": ":memory:", "api_version": "2025-01-01", **overrides})
     app = create_app(config)
     transport = httpx.ASGITransport(app=app)
     async with (
@@ -77,3 +79,54 @@ def open_emulator() -> OpenEmulator:
 async def emu() -> AsyncIterator[Emulator]:
     async with open_emulator_app() as emulator:
         yield emulator
+
+
+#: Headers that pick a version by its internal key.
+PULSAR = {"metorial-version": "mt_2025_01_01_pulsar"}
+MAGNETAR = {"metorial-version": "mt_2026_01_01_magnetar"}
+
+
+@dataclass
+class Emulator2026:
+    """An emulator whose default version is 2026-02-01; ``v2025`` sends the pulsar key."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    async def create_destination(self, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {"name": "Orders", "url": "https://example.com/hook", **fields}
+        response = await self.client.post("/callback-destinations", json=body)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    async def create_callback(self, **fields: Any) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "provider_deployment_id": self.deployment_id,
+            "name": "Issues",
+            **fields,
+        }
+        response = await self.client.post("/callbacks", json=body)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    @property
+    def deployment_id(self) -> str:
+        from gateway.emulator import provider_deployment_id
+
+        return provider_deployment_id("demo")
+
+    async def v2025(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.client.request(method, path, headers=PULSAR, **kwargs)
+
+    async def list_ids(self, path: str, **params: Any) -> list[str]:
+        response = await self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["items"]]
+
+
+@pytest.fixture
+async def emu26() -> AsyncIterator[Emulator2026]:
+    async with open_emulator_app(api_version="2026-02-01") as emulator:
+        yield Emulator2026(emulator.app, emulator.client)

@@ -18,7 +18,8 @@ def parse(*argv: str) -> argparse.Namespace:
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("HOST", "PORT", "DB", "API_KEYS", "SEED_CALLBACKS", "LATENCY_MS", "RATE_LIMIT"):
+    names = ("HOST", "PORT", "DB", "API_KEYS", "SEED_CALLBACKS", "LATENCY_MS", "RATE_LIMIT")
+    for name in (*names, "API_VERSION"):
         monkeypatch.delenv(f"GATEWAY_EMULATOR_{name}", raising=False)
 
 
@@ -29,6 +30,30 @@ def test_defaults():
     config = cli.config_from_args(args, environ={})
     assert config == EmulatorConfig()
     assert config.keys == {DEMO_API_KEY: "demo"}
+    assert config.api_version == "2026-02-01"
+    assert config.served_versions == ("2025-01-01", "2026-02-01")
+
+
+@pytest.mark.parametrize("version", ["2025-01-01", "2026-02-01"])
+def test_api_version_flag_sets_the_default_version(version):
+    config = cli.config_from_args(parse("--api-version", version), environ={})
+    assert config.api_version == version
+    assert config.served_versions == ("2025-01-01", "2026-02-01")
+
+
+def test_api_version_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GATEWAY_EMULATOR_API_VERSION", "2025-01-01")
+    assert cli.config_from_args(parse()).api_version == "2025-01-01"
+    assert cli.config_from_args(parse("--api-version", "2026-02-01")).api_version == "2026-02-01"
+
+
+def test_banner_names_the_default_version_and_the_version_keys(monkeypatch):
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: None)
+    out = io.StringIO()
+    cli.run(parse("--db", ":memory:", "--api-version", "2025-01-01"), out=out)
+    text = out.getvalue()
+    assert "API version: 2025-01-01" in text
+    assert "mt_2026_01_01_magnetar" in text
 
 
 def test_flags_build_the_config():
@@ -88,6 +113,8 @@ def test_flags_override_the_environment(monkeypatch):
         ["--latency-ms", "-5"],
         ["--seed-callbacks", "many"],
         ["--api-key", "=instance"],
+        ["--api-version", "2026-01-01"],
+        ["--api-version", "mt_2026_01_01_magnetar"],
     ],
 )
 def test_bad_flag_values_are_usage_errors(argv, capsys):
@@ -149,3 +176,21 @@ def test_config_repr_hides_keys():
 def test_config_rejects_nonsense(overrides):
     with pytest.raises(ValueError, match="must"):
         EmulatorConfig(**overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"api_version": "2026-01-01"}, "unknown API version"),
+        ({"served_versions": ("2025-01-01", "magnetar")}, "unknown API version"),
+        ({"api_version": "2026-02-01", "served_versions": ("2025-01-01",)}, "must include"),
+    ],
+)
+def test_config_rejects_unknown_or_unserved_default_versions(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        EmulatorConfig(**overrides)
+
+
+def test_config_deduplicates_served_versions():
+    config = EmulatorConfig(served_versions=("2026-02-01", "2026-02-01"))
+    assert config.served_versions == ("2026-02-01",)
