@@ -23,6 +23,8 @@ ALPHA_KEY_2 = "metorial_sk_test_alpha_two"  # same instance as ALPHA_KEY
 BETA_KEY = "metorial_sk_test_beta"  # another instance
 PUBLISHABLE_KEY = "metorial_pk_test_public"
 API_KEYS = {ALPHA_KEY: "ins_alpha", ALPHA_KEY_2: "ins_alpha", BETA_KEY: "ins_beta"}
+PULSAR = "mt_2025_01_01_pulsar"  # the internal keys of the two API versions
+MAGNETAR = "mt_2026_01_01_magnetar"
 
 
 class RunningServer:
@@ -140,17 +142,31 @@ async def make_gateway() -> AsyncIterator[GatewayFactory]:
 
 
 @pytest.fixture
-async def gateway(emulator: RunningServer, make_gateway: GatewayFactory) -> Gateway:
-    gw: Gateway = await make_gateway(emulator.url)
+def api_version() -> str:
+    """The upstream API version the `gateway` fixture speaks; modules that run on both
+    versions override this fixture (tests.versions)."""
+    return "2025-01-01"
+
+
+@pytest.fixture
+async def gateway(
+    emulator: RunningServer, make_gateway: GatewayFactory, api_version: str
+) -> Gateway:
+    gw: Gateway = await make_gateway(emulator.url, upstream_version=api_version)
     return gw
 
 
 class Rest:
-    """Direct REST calls to the emulator: set-up and ground truth for gateway tests."""
+    """Direct REST calls to the emulator: set-up and ground truth for gateway tests.
+
+    They speak 2025-01-01 whatever version the gateway under test speaks: the emulator
+    keeps one store for both versions, and the older API can make destinations of every
+    kind (ALL included), so the same set-up and the same ground truth serve both."""
 
     def __init__(self, base_url: str, key: str = ALPHA_KEY) -> None:
         self.client = httpx.AsyncClient(
-            base_url=base_url, headers={"Authorization": f"Bearer {key}"}
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {key}", "metorial-version": PULSAR},
         )
 
     async def create(self, name: str = "hook", **body: Any) -> dict[str, Any]:

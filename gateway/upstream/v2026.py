@@ -110,7 +110,7 @@ class Api2026(CallbacksApi):
         found = await asyncio.gather(*(self.get_callback(i) for i in ids))
         unknown = [i for i, callback in zip(ids, found, strict=True) if callback is None]
         if unknown:
-            message = f"Unknown callback ids: {', '.join(unknown)}."
+            message = "One or more callback IDs are invalid"
             return WriteResult(None, (FieldError(_CALLBACK_IDS, message, _UNKNOWN),))
         body: dict[str, Any] = {"name": new.name, "url": new.url}
         if new.description is not None:

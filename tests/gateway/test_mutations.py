@@ -7,11 +7,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import Gateway, Rest
+from tests.versions import BOTH_VERSIONS
+
+pytestmark = BOTH_VERSIONS
 
 CREATE = """
 mutation($input: CreateCallbackDestinationInput!) {
   createCallbackDestination(input: $input) {
-    callbackDestination { id destinationId name description
+    callbackDestination { id destinationId name description url
       webhookDestination { url signingSecret } callbacks { type callbackIds } }
     userErrors { field message code }
     clientMutationId
@@ -40,11 +43,7 @@ mutation($input: DeleteCallbackDestinationInput!) {
 
 
 def new_input(**overrides: Any) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        "name": "Orders",
-        "url": "https://example.com/orders",
-        "callbacks": {"type": "ALL"},
-    }
+    values: dict[str, Any] = {"name": "Orders", "url": "https://example.com/orders"}
     values.update(overrides)
     return values
 
@@ -56,7 +55,7 @@ async def create(gateway: Gateway, **overrides: Any) -> dict[str, Any]:
 
 
 async def test_create_returns_the_destination_and_echoes_client_mutation_id(
-    gateway: Gateway, rest: Rest
+    gateway: Gateway, rest: Rest, api_version: str
 ) -> None:
     payload = await create(gateway, description="all orders", clientMutationId="m-1")
     assert payload["userErrors"] == []
@@ -64,9 +63,14 @@ async def test_create_returns_the_destination_and_echoes_client_mutation_id(
     destination = payload["callbackDestination"]
     assert destination["name"] == "Orders"
     assert destination["description"] == "all orders"
-    assert destination["webhookDestination"]["url"] == "https://example.com/orders"
-    assert destination["webhookDestination"]["signingSecret"].startswith("clb_sec_")
-    assert destination["callbacks"] == {"type": "ALL", "callbackIds": []}
+    assert destination["url"] == "https://example.com/orders"
+    if api_version == "2025-01-01":
+        assert destination["webhookDestination"]["url"] == "https://example.com/orders"
+        assert destination["webhookDestination"]["signingSecret"].startswith("clb_sec_")
+    else:
+        assert destination["webhookDestination"] is None  # no secrets in this version
+    # `callbacks` omitted: no callbacks, in either version
+    assert destination["callbacks"] == {"type": "SELECTED", "callbackIds": []}
     stored = await rest.client.get(f"/callbacks-destinations/{destination['destinationId']}")
     assert stored.json()["name"] == "Orders"
 
@@ -92,9 +96,17 @@ async def test_create_without_description_reads_back_empty(gateway: Gateway) -> 
     assert payload["callbackDestination"]["description"] == ""
 
 
-async def test_create_with_empty_url_has_no_webhook_destination(gateway: Gateway) -> None:
+async def test_create_with_empty_url_has_no_url_or_is_refused_as_the_version_says(
+    gateway: Gateway, api_version: str
+) -> None:
     payload = await create(gateway, url="")
-    assert payload["callbackDestination"]["webhookDestination"] is None
+    if api_version == "2025-01-01":  # accepted, without a webhook
+        assert payload["callbackDestination"]["webhookDestination"] is None
+        assert payload["callbackDestination"]["url"] is None
+    else:  # URLs are validated
+        assert payload["callbackDestination"] is None
+        [error] = payload["userErrors"]
+        assert (error["field"], error["code"]) == (["input", "url"], "INVALID")
 
 
 async def test_create_with_unknown_callback_is_a_user_error(gateway: Gateway) -> None:
@@ -180,7 +192,9 @@ async def test_update_of_unknown_destination_is_not_found_user_error(gateway: Ga
     assert error["code"] == "NOT_FOUND"
 
 
-async def test_delete_then_delete_again_and_update_deleted(gateway: Gateway, rest: Rest) -> None:
+async def test_delete_then_delete_again_and_update_deleted(
+    gateway: Gateway, rest: Rest, api_version: str
+) -> None:
     created = await rest.create("bye")
     first = (await gateway.data(DELETE, {"input": {"id": created["id"], "clientMutationId": "d"}}))[
         "deleteCallbackDestination"
@@ -193,17 +207,22 @@ async def test_delete_then_delete_again_and_update_deleted(gateway: Gateway, res
         "deleteCallbackDestination"
     ]
     assert again["deletedCallbackDestinationId"] is None
-    assert again["userErrors"] == [
-        {
-            "field": ["input", "id"],
-            "message": "Callback destination is already inactive",
-            "code": "ALREADY_DELETED",
-        }
-    ]
     update = (await gateway.data(UPDATE, {"input": {"id": created["id"], "name": "x"}}))[
         "updateCallbackDestination"
     ]
-    assert update["userErrors"][0]["code"] == "DESTINATION_DELETED"
+    if api_version == "2025-01-01":
+        assert again["userErrors"] == [
+            {
+                "field": ["input", "id"],
+                "message": "Callback destination is already inactive",
+                "code": "ALREADY_DELETED",
+            }
+        ]
+        assert update["userErrors"][0]["code"] == "DESTINATION_DELETED"
+    else:  # an archived destination is gone for this version: 404
+        assert again["userErrors"][0]["code"] == "NOT_FOUND"
+        assert again["userErrors"][0]["field"] == ["input", "id"]
+        assert update["userErrors"][0]["code"] == "NOT_FOUND"
     assert update["userErrors"][0]["field"] == ["input", "id"]
 
 

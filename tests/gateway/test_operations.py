@@ -16,6 +16,7 @@ import pytest
 from gateway.logs import JsonFormatter, configure_logging, redact
 from tests.conftest import ALPHA_KEY, Gateway, GatewayFactory, RunningServer, start_emulator
 from tests.faults import FaultTransport, status
+from tests.versions import BOTH_VERSIONS
 
 
 async def test_logs_never_contain_keys_or_signing_secrets(
@@ -104,7 +105,10 @@ async def test_cors_allows_only_configured_origins(
     assert "access-control-allow-origin" not in denied.headers
 
 
-async def test_metrics_count_operations_and_upstream_calls(gateway: Gateway) -> None:
+@BOTH_VERSIONS
+async def test_metrics_count_operations_and_upstream_calls(
+    gateway: Gateway, api_version: str
+) -> None:
     await gateway.client.post(
         "/graphql",
         json={
@@ -118,7 +122,8 @@ async def test_metrics_count_operations_and_upstream_calls(gateway: Gateway) -> 
     assert 'gateway_requests_total{operation="Listing",outcome="ok"} 1.0' in text
     assert 'gateway_requests_total{operation="anonymous",outcome="error"} 1.0' in text
     assert 'gateway_request_duration_seconds_count{operation="Listing"} 1.0' in text
-    route = 'method="GET",route="/callbacks-destinations",status="200"'
+    path = "/callbacks-destinations" if api_version == "2025-01-01" else "/callback-destinations"
+    route = f'method="GET",route="{path}",status="200"'
     assert f"gateway_upstream_requests_total{{{route}}} 1.0" in text
     assert f"gateway_upstream_request_duration_seconds_count{{{route}}} 1.0" in text
 

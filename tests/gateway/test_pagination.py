@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Gateway, Rest
+from tests.versions import BOTH_VERSIONS
+
+pytestmark = BOTH_VERSIONS
 
 PAGE = """
 query($first: Int, $after: String, $last: Int, $before: String, $order: SortOrder,
