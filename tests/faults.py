@@ -33,6 +33,7 @@ class FaultTransport(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self.inner = httpx.AsyncHTTPTransport()
         self.faults: list[Fault] = []
+        self.targeted: list[tuple[str, str, Fault]] = []  # (method, path suffix, fault)
         self.requests: list[tuple[str, str]] = []
         self.headers: list[httpx.Headers] = []
         self.lose_responses = 0  # requests that reach the upstream but whose answer is lost
@@ -43,12 +44,21 @@ class FaultTransport(httpx.AsyncBaseTransport):
         """The next requests meet these faults, in order; later ones pass through."""
         self.faults = list(faults)
 
+    def script_for(self, method: str, path_suffix: str, fault: Fault) -> None:
+        """The next `method` request whose path ends with `path_suffix` meets `fault`."""
+        self.targeted.append((method, path_suffix, fault))
+
     def count(self, method: str | None = None) -> int:
         return sum(1 for m, _ in self.requests if method is None or m == method)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append((request.method, request.url.path))
         self.headers.append(request.headers)
+        for rule in self.targeted:
+            method, suffix, fault = rule
+            if request.method == method and request.url.path.endswith(suffix):
+                self.targeted.remove(rule)
+                return fault(request)
         if self.faults:
             return self.faults.pop(0)(request)
         self.in_flight += 1

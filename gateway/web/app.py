@@ -156,6 +156,7 @@ def create_app(
     )
     app.state.cache = cache
     app.state.metrics = metrics
+    app.state.versions = versions
     manifest = (
         load_manifest(settings.persisted_queries_file) if settings.persisted_queries_file else {}
     )
