@@ -1,18 +1,25 @@
-"""What an operation gets (its request, instance and store), and how a route is declared."""
+"""What an operation gets (principal, path parameters, parsed body and query, store), and how
+a route is declared.
+
+The pipeline (``app.py``) has parsed the body (``parseBody.ts``) and the query (``qs``) before
+an operation runs. 2025-01-01 operations validate, look up, and then call :meth:`authorize`
+(``checkAccess.ts`` runs after the lookup); 2026-02-01 operations are authorized by the
+pipeline just before they run (their services have no separate lookup step here).
+"""
 
 from __future__ import annotations
 
 import functools
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
-from starlette.requests import Request
 
+from gateway.emulator.auth import Principal
 from gateway.emulator.store import Store
-from gateway.emulator.validation import parse_json_body
+from gateway.emulator.validation import ListQuery, validate_list_query
 
 __all__ = ["Context", "Operation", "RouteSpec", "now_ms"]
 
@@ -26,24 +33,40 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class Context:
-    request: Request
-    instance_id: str
     store: Store
+    principal: Principal
+    params: dict[str, str]
+    #: ``parseBody``'s result: ``None`` when there is no body to read.
+    body: object
+    #: ``qs.parse`` of the query string.
+    query: dict[str, object]
+    #: The raw ``(name, value)`` pairs of the query string.
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def instance_id(self) -> str:
+        return self.principal.instance_id
 
     async def call(self, func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a (short, blocking) store call in a worker thread."""
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
 
+    def authorize(self, scope: str) -> None:
+        """``checkAccess``: 403 unless the key holds ``scope``."""
+        self.principal.require(scope)
+
+    def list_query(self, *filters: str) -> ListQuery:
+        return validate_list_query(self.query, filters=filters)
+
     async def json_body(self) -> object:
-        return parse_json_body(await self.request.body())
+        """The body as validated: ``body ?? {}`` (``controller.ts``)."""
+        return {} if self.body is None else self.body
 
     def path_param(self, name: str) -> str:
-        value = self.request.path_params[name]
-        assert isinstance(value, str)
-        return value
+        return self.params[name]
 
     def query_items(self) -> list[tuple[str, str]]:
-        return self.request.query_params.multi_items()
+        return list(self.pairs)
 
 
 Operation = Callable[[Context], Awaitable[dict[str, object]]]
@@ -51,9 +74,14 @@ Operation = Callable[[Context], Awaitable[dict[str, object]]]
 
 @dataclass(frozen=True)
 class RouteSpec:
-    """One route of one API version: ``method path`` runs ``operation`` with ``scope``."""
+    """One route of one API version: ``method path`` runs ``operation`` with ``scope``.
+
+    ``authorized_by_operation``: the operation calls :meth:`Context.authorize` itself, at the
+    point the source checks access (2025-01-01); otherwise the pipeline does, before it runs.
+    """
 
     method: str
     path: str
     operation: Operation
     scope: str
+    authorized_by_operation: bool = False

@@ -1,5 +1,9 @@
 """The ``cur_`` pagination cursor: ``"cur_" + base62(JSON.stringify([direction, id]))``.
 
+Decoding follows ``src/packages/server/pagination/src/cursor.ts``: the decoded bytes are read
+as UTF-8 with replacement, and any JSON array whose first two items are a direction and a
+string id is accepted (extra items are ignored).
+
 base62 follows the base-x convention (alphabet ``0-9a-zA-Z``): the bytes are one big-endian
 number, and each leading zero byte is written as a leading ``0``.
 """
@@ -9,13 +13,20 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-__all__ = ["CursorError", "base62_decode", "base62_encode", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "CURSOR_PREFIX",
+    "CursorError",
+    "base62_decode",
+    "base62_encode",
+    "decode_cursor",
+    "encode_cursor",
+]
 
 Direction = Literal["after", "before"]
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _INDEX = {char: index for index, char in enumerate(_ALPHABET)}
-_PREFIX = "cur_"
+CURSOR_PREFIX = _PREFIX = "cur_"
 
 
 class CursorError(ValueError):
@@ -53,12 +64,13 @@ def decode_cursor(cursor: str) -> tuple[Direction, str]:
     if not cursor.startswith(_PREFIX):
         raise CursorError("missing cur_ prefix")
     try:
-        value = json.loads(base62_decode(cursor[len(_PREFIX) :]).decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        # TextDecoder replaces bad UTF-8; destructuring `[type, id]` reads the first two items.
+        value = json.loads(base62_decode(cursor[len(_PREFIX) :]).decode("utf-8", "replace"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise CursorError("does not decode") from exc
     if (
         isinstance(value, list)
-        and len(value) == 2
+        and len(value) >= 2
         and value[0] in ("after", "before")
         and isinstance(value[1], str)
     ):

@@ -5,10 +5,14 @@ Two envelopes exist (contract-2026 §3): ``@metorial/error`` writes ``"__typenam
 instance, unknown endpoint, invalid JSON, 500) and ``@lowerdeck/error`` writes
 ``"object": "error"`` (errors of the 2026-02-01 controllers and services). An error built
 without an envelope takes the one of the operation that raised it (see ``app.py``).
+
+Messages and hints are those of ``src/packages/shared/error/src/defaultErrors.ts`` and of
+the module that raises each error (cited at each constructor).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -20,6 +24,7 @@ __all__ = [
     "forbidden",
     "internal_server_error",
     "invalid_data",
+    "kebab_case",
     "not_found",
     "rate_limit_exceeded",
     "service_error",
@@ -85,12 +90,18 @@ def invalid_data(errors: Sequence[Mapping[str, object]], *, entity: str) -> ApiE
 
 
 def bad_request(
-    message: str, *, reason: str | None = None, envelope: Envelope | None = None
+    message: str,
+    *,
+    reason: str | None = None,
+    hint: str | None = None,
+    envelope: Envelope | None = None,
 ) -> ApiError:
+    """``badRequestError`` (defaultErrors.ts) with the caller's message, reason and hint."""
     return ApiError(
         400,
         "bad_request",
         message,
+        hint=hint,
         extras={"reason": reason} if reason else None,
         envelope=envelope,
     )
@@ -101,22 +112,42 @@ def service_error(code: str, message: str) -> ApiError:
     return ApiError(400, code, message)
 
 
-def unauthorized(message: str) -> ApiError:
+#: ``unauthorizedError``'s default hint (defaultErrors.ts), kept when a caller sets none.
+UNAUTHORIZED_HINT = (
+    "Make sure you are logged in and have the correct permissions to access this resource."
+)
+
+
+def unauthorized(
+    message: str, *, description: str | None = None, hint: str = UNAUTHORIZED_HINT
+) -> ApiError:
+    """401 as the bearer and auth modules raise it (see auth.py)."""
     return ApiError(
         401,
         "unauthorized",
         message,
-        hint="Pass a secret key as `Authorization: Bearer metorial_sk_...`.",
+        hint=hint,
+        extras={"description": description} if description is not None else None,
     )
 
 
-def forbidden(scope: str) -> ApiError:
+def forbidden() -> ApiError:
+    """The access module's 403 (``modules/access/src/services/access.ts``): no hint."""
     return ApiError(
-        403,
-        "forbidden",
-        "You do not have permission to access this resource.",
-        hint=f"This endpoint needs the `{scope}` scope, which publishable keys do not have.",
+        403, "forbidden", "You don't have the required permissions to perform this action"
     )
+
+
+def kebab_case(text: str) -> str:
+    """``Cases.toKebabCase`` (``shared/case``): only ``_``, ``-``, case and digit changes split.
+
+    A dot is no separator, so ``callback.destination`` stays as written.
+    """
+    text = re.sub(r"[_-]", " ", text)
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    text = re.sub(r"([0-9])([a-zA-Z])", r"\1 \2", text)
+    text = re.sub(r"([a-zA-Z])([0-9])", r"\1 \2", text)
+    return "-".join(word.lower() for word in text.split() if word)
 
 
 def not_found(entity: str, id_: str | None = None) -> ApiError:
@@ -126,7 +157,7 @@ def not_found(entity: str, id_: str | None = None) -> ApiError:
     return ApiError(
         404,
         "not_found",
-        f"The requested {entity.replace('.', '-')} could not be found.",
+        f"The requested {kebab_case(entity)} could not be found.",
         hint=(
             "Make sure the resource you are trying to access exists, that you have access to it "
             "and that it has not been deleted."
@@ -140,11 +171,12 @@ def endpoint_not_found() -> ApiError:
 
 
 def rate_limit_exceeded() -> ApiError:
+    """``src/packages/server/rest/src/ratelimit.ts``'s own error (not ``tooManyRequestsError``)."""
     return ApiError(
         429,
         "rate_limit_exceeded",
-        "You have made too many requests in a short period of time.",
-        hint="Please wait a moment and try again.",
+        "You have exceeded the rate limit for this instance",
+        hint="Please wait a few minutes before trying again",
     )
 
 

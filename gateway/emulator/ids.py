@@ -18,6 +18,7 @@ __all__ = [
     "callback_ids",
     "callback_trigger_ids",
     "destination_ids",
+    "new_hook_key",
     "new_request_id",
     "new_signing_secret",
     "timestamp_ms_of",
@@ -93,8 +94,15 @@ def new_signing_secret() -> str:
     return "clb_sec_" + _random_chars(50)
 
 
-def new_request_id() -> str:
-    return "req_" + _random_chars(20)
+def new_request_id(*, now_ms: int | None = None) -> str:
+    """``generateId('req_')`` (``shared/id``): 9 chars base36 epoch-ms + 11 random."""
+    ms = _now_ms() if now_ms is None else now_ms
+    return "req_" + _encode(ms, _BASE36_ALPHABET, _TIME_CHARS) + _random_chars(11)
+
+
+def new_hook_key() -> str:
+    """A callback hook key: ``generatePlainId(45)``."""
+    return _random_chars(45)
 
 
 #: Process-wide generators: ids stay ordered across every app in the process.

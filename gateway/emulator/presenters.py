@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from gateway.emulator.deliveries import CallbackEvent, Notification, webhook_request_id
 from gateway.emulator.pagination import Page
 from gateway.emulator.store import Callback, CallbackDetail, Deployment, Destination
 
@@ -29,7 +30,9 @@ __all__ = [
     "present_callback_v2026",
     "present_destination",
     "present_destination_v2026",
+    "present_event",
     "present_list",
+    "present_notification",
 ]
 
 T = TypeVar("T")
@@ -137,6 +140,77 @@ def present_callback_v2026(detail: CallbackDetail) -> dict[str, object]:
         ],
         "created_at": iso_ms(callback.created_ms),
         "updated_at": iso_ms(callback.updated_ms),
+    }
+
+
+def present_event(event: CallbackEvent) -> dict[str, object]:
+    """``presenters/implementation/callbackEvent.ts``."""
+    return {
+        "object": "callback.event",
+        "id": event.id,
+        "status": event.status,
+        "type": event.type,
+        "payload_incoming": event.payload_incoming,
+        "payload_outgoing": event.payload_outgoing,
+        "processing_attempts": [
+            {
+                "object": "callback.event.attempt",
+                "id": attempt.id,
+                "status": attempt.status,
+                "index": attempt.index,
+                "error_code": attempt.error_code,
+                "error_message": attempt.error_message,
+                "created_at": iso_ms(attempt.created_ms),
+            }
+            for attempt in sorted(event.attempts, key=lambda item: item.index)
+        ],
+        "created_at": iso_ms(event.created_ms),
+    }
+
+
+def present_notification(notification: Notification) -> dict[str, object]:
+    """``presenters/implementation/callbackNotification.ts``.
+
+    ``webhook_request`` is null when the notification has no url; its ``id`` is a shadow id
+    (``cnawh...``); request headers are stored empty by ``sendEvent.ts``; ``response_status``
+    is -1 and ``response_body`` null when the request failed without a response.
+    """
+    attempts = []
+    for attempt in sorted(notification.attempts, key=lambda item: item.index):
+        request: dict[str, object] | None = None
+        if notification.url:
+            request = {
+                "object": "callback.notification.attempt.webhook_request",
+                "id": webhook_request_id(notification.id, attempt.id),
+                "url": notification.url,
+                "request_method": "POST",
+                "request_body": notification.request_body,
+                "request_headers": {},
+                "response_status": attempt.response_status,
+                "response_body": attempt.response_body,
+                "response_headers": dict(attempt.response_headers),
+                "request_error": attempt.request_error,
+                "duration": attempt.duration_ms,
+                "created_at": iso_ms(attempt.created_ms),
+            }
+        attempts.append(
+            {
+                "object": "callback.notification.attempt",
+                "id": attempt.id,
+                "status": attempt.status,
+                "index": attempt.index,
+                "webhook_request": request,
+                "created_at": iso_ms(attempt.created_ms),
+            }
+        )
+    return {
+        "object": "callback.notification",
+        "id": notification.id,
+        "type": notification.type,
+        "status": notification.status,
+        "url": notification.url,
+        "attempts": attempts,
+        "created_at": iso_ms(notification.created_ms),
     }
 
 

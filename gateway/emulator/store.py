@@ -37,11 +37,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from gateway.emulator.deliveries import SCHEMA as DELIVERY_SCHEMA
+from gateway.emulator.deliveries import DeliveryLog
 from gateway.emulator.ids import (
     IdGenerator,
     callback_ids,
     callback_trigger_ids,
     destination_ids,
+    new_hook_key,
     new_signing_secret,
 )
 from gateway.emulator.pagination import Page, PageRequest
@@ -283,11 +286,14 @@ class _Unset:
 
 UNSET = _Unset()
 
+#: ``CALLBACKS_URL`` of the emulated deployment (reading: any stable https origin will do).
+CALLBACKS_URL = "https://callbacks.emulator.metorial.local"
+
 _SEED_TYPES: tuple[CallbackType, ...] = ("webhook_managed", "polling", "webhook_manual")
 _POLL_INTERVAL_SECONDS = 300
 
 
-class Store:
+class Store(DeliveryLog):
     """All reads and writes of the emulator's data."""
 
     def __init__(
@@ -311,7 +317,7 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA busy_timeout=5000")
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_SCHEMA + DELIVERY_SCHEMA)
         with self._write() as conn:
             _migrate(conn)
 
@@ -376,15 +382,16 @@ class Store:
         id_, ms = self._callback_ids.new()
         kind = _SEED_TYPES[index % len(_SEED_TYPES)]
         number = index + 1
+        # callback.ts presenter: a url only for manual webhooks (CALLBACKS_URL/callbacks/hook/key)
         if kind == "webhook_managed":
             name: str | None = f"Managed webhook {number}"
             description: str | None = "Events pushed to a webhook that Metorial manages"
-            url: str | None = f"https://webhooks.emulator.metorial.local/{id_}"
+            url: str | None = None
         elif kind == "polling":
             name, description, url = f"Polling {number}", "Checks the provider periodically", None
         else:
             name, description = f"Manual webhook {number}", None
-            url = f"https://provider.example.com/hooks/{number}"
+            url = f"{CALLBACKS_URL}/callbacks/hook/{new_hook_key()}"
         interval = _POLL_INTERVAL_SECONDS if kind == "polling" else 0
         next_run = ms + interval * 1000 if kind == "polling" else None
         deployment = provider_deployment_id(instance_id)
@@ -576,16 +583,20 @@ class Store:
         callback_ids: Sequence[str] = (),
         metadata: dict[str, object] | None = None,
     ) -> Destination:
-        ids = tuple(dict.fromkeys(callback_ids)) if callbacks_type == "selected" else ()
+        requested = tuple(dict.fromkeys(callback_ids)) if callbacks_type == "selected" else ()
         with self._write() as conn:
-            if ids:
-                (known,) = conn.execute(
-                    "SELECT COUNT(*) FROM callbacks WHERE instance_id = ? AND status = 'active'"
-                    " AND id IN (SELECT value FROM json_each(?))",
-                    (instance_id, json.dumps(ids)),
-                ).fetchone()
-                if known != len(ids):
-                    raise UnknownCallbackIds
+            # The links are created in the order the callbacks are stored (callbackDestination
+            # service: findMany without orderBy), whatever order the request named them in.
+            ids = tuple(
+                row[0]
+                for row in conn.execute(
+                    "SELECT id FROM callbacks WHERE instance_id = ? AND status = 'active'"
+                    " AND id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+                    (instance_id, json.dumps(requested)),
+                )
+            )
+            if len(ids) != len(requested):
+                raise UnknownCallbackIds
             id_, ms = self._destination_ids.new()
             secret = new_signing_secret()
             conn.execute(
@@ -850,52 +861,65 @@ class Store:
         instance_id: str,
         page: PageRequest,
     ) -> tuple[list[sqlite3.Row], bool, bool]:
-        """Rows of one page, ``has_more_before`` and ``has_more_after`` (see pagination.py).
+        """Rows of one page, ``has_more_before`` and ``has_more_after``.
+
+        ``paginatedProvider.ts`` asks Prisma for ``take: limit + 2`` rows from the cursor
+        (``take`` negated for ``before``), ordered by id. Prisma finds the cursor row by id in
+        the whole table, ignoring the list's filter (other instances, deleted rows and the
+        ``callback_id`` filter included): only an id absent from the table gives an empty page.
+        The answer includes the cursor row only when it passes the filter ("visible"); the
+        provider drops it, keeps ``limit`` rows and sets the flags:
+
+        - none: the first ``limit``; ``has_more_after`` when more came back.
+        - ``after``: the first ``limit`` after the cursor; ``has_more_after`` when more came
+          back; ``has_more_before`` exactly when the cursor row is visible.
+        - ``before``: of the rows that came back (at most ``limit + 2``, the cursor row
+          included when visible, nearest to the cursor last), it keeps the first ``limit``,
+          or, when more than ``limit`` remain without the cursor row, items 2 to
+          ``limit + 1``. With a visible cursor that is the nearest ``limit``; with a hidden one
+          and at least ``limit + 2`` rows before it, the nearest row is skipped (a real
+          upstream quirk, reproduced). ``has_more_before`` when rows were left over;
+          ``has_more_after`` exactly when the cursor row is visible.
 
         ``table`` and ``where`` are fixed SQL written in this module; values are parameters.
+        ``instance_id`` is part of ``where`` already.
         """
+        del instance_id
         cursor = page.after if page.after is not None else page.before
-        if (
-            cursor is not None
-            and not self._conn.execute(
-                f"SELECT 1 FROM {table} WHERE instance_id = ? AND id = ?",  # noqa: S608
-                (instance_id, cursor),
-            ).fetchone()
-        ):
-            return [], False, False
         asc = page.order == "asc"
+        take = page.limit + 2
+        visible = False
+        if cursor is not None:
+            if not self._conn.execute(
+                f"SELECT 1 FROM {table} WHERE id = ?",  # noqa: S608
+                (cursor,),
+            ).fetchone():
+                return [], False, False
+            visible = bool(
+                self._conn.execute(
+                    f"SELECT 1 FROM {table} WHERE {where} AND id = ?",  # noqa: S608
+                    (*params, cursor),
+                ).fetchone()
+            )
 
-        def select(condition: str, direction: str, extra: Sequence[object]) -> list[sqlite3.Row]:
+        def select(condition: str, ascending: bool, count: int) -> list[sqlite3.Row]:
             return self._conn.execute(
                 f"SELECT * FROM {table} WHERE {where}{condition}"  # noqa: S608
-                f" ORDER BY id {direction} LIMIT ?",
-                (*params, *extra, page.limit + 1),
+                f" ORDER BY id {'ASC' if ascending else 'DESC'} LIMIT ?",
+                (*params, *([cursor] if condition else []), count),
             ).fetchall()
 
-        def exists(condition: str) -> bool:
-            return bool(
-                self._conn.execute(
-                    f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {where} AND {condition})",  # noqa: S608
-                    (*params, cursor),
-                ).fetchone()[0]
-            )
-
-        if page.after is not None:
-            rows = select(
-                " AND id > ?" if asc else " AND id < ?", "ASC" if asc else "DESC", [cursor]
-            )
-            has_after = len(rows) > page.limit
-            has_before = exists("id <= ?" if asc else "id >= ?")
-            return rows[: page.limit], has_before, has_after
         if page.before is not None:
-            # Nearest first, then flipped back into the chosen order.
-            rows = select(
-                " AND id < ?" if asc else " AND id > ?", "DESC" if asc else "ASC", [cursor]
-            )
-            has_before = len(rows) > page.limit
-            has_after = exists("id >= ?" if asc else "id <= ?")
-            return rows[: page.limit][::-1], has_before, has_after
-        rows = select("", "ASC" if asc else "DESC", [])
+            # Nearest first, then flipped back into the chosen order; the cursor row itself
+            # would have been one of the `take` rows.
+            rows = select(" AND id < ?" if asc else " AND id > ?", not asc, take - visible)
+            rows.reverse()
+            selected = rows[1 : page.limit + 1] if len(rows) > page.limit else rows
+            return selected, len(rows) > len(selected), visible
+        if page.after is not None:
+            rows = select(" AND id > ?" if asc else " AND id < ?", asc, take - visible)
+            return rows[: page.limit], visible, len(rows) > page.limit
+        rows = select("", asc, take)
         return rows[: page.limit], False, len(rows) > page.limit
 
 

@@ -48,8 +48,11 @@ written down; change them here and in the module named):
 11. Cross-version mapping (``store.py``, ``presenters.py``): archived callbacks are gone from
     2025-01-01 reads and selections too; a 2025 callback's null ``name`` reads ``""`` under
     2026-02-01; replacing a callback's ``destination_ids`` leaves links of archived
-    destinations alone. Only the plain and ``/instances/{instance_id}`` path forms exist
-    (no ``/dashboard/...``), and a path instance other than the key's is 404 ``instance``.
+    destinations alone. The request pipeline is shared (``app.py``), so both versions follow
+    Metorial's ``server.ts`` order of checks: every route also exists under
+    ``/instances/{instance_id}`` and ``/dashboard/instances/{instance_id}``, an instance-bound
+    key acts on its own instance whatever the path says, and a 2026-02-01 operation is
+    authorized (403) by the pipeline right before it runs, after routing and body parsing.
 """
 
 from __future__ import annotations

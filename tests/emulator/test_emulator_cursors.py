@@ -84,11 +84,19 @@ INVALID_CURSOR = {
 }
 
 
-@pytest.mark.parametrize("cursor", ["cld_abc", "cur_!!", "cur_" + base62_encode(b"[1,2]")])
-async def test_invalid_cursor_param_is_bad_request(emu, cursor):
+@pytest.mark.parametrize(
+    ("cursor", "hint"),
+    [
+        ("cld_abc", 'Cursor must start with "cur_"'),
+        ("cur_!!", "Please provide a valid cursor from another page."),
+        ("cur_" + base62_encode(b"[1,2]"), "Please provide a valid cursor from another page."),
+    ],
+)
+async def test_invalid_cursor_param_is_bad_request(emu, cursor, hint):
+    """pagination/src/cursor.ts: one message, a hint per failure."""
     response = await emu.client.get("/callbacks-destinations", params={"cursor": cursor})
     assert response.status_code == 400
-    assert response.json() == INVALID_CURSOR
+    assert response.json() == {**INVALID_CURSOR, "hint": hint}
 
 
 async def test_invalid_cursor_is_ignored_when_after_or_before_is_given(emu):

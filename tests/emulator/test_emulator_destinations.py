@@ -22,7 +22,7 @@ NOT_FOUND_HINT = (
 )
 
 
-def invalid_body(error: dict[str, object]) -> dict[str, object]:
+def invalid_body(*errors: dict[str, object]) -> dict[str, object]:
     return {
         "__typename": "error",
         "ok": False,
@@ -30,7 +30,7 @@ def invalid_body(error: dict[str, object]) -> dict[str, object]:
         "code": "invalid_data",
         "message": "The provided data is invalid.",
         "hint": VALIDATION_HINT,
-        "errors": [error],
+        "errors": list(errors),
         "entity": "body",
     }
 
@@ -51,7 +51,7 @@ def destination_not_found(id_: str) -> dict[str, object]:
         "ok": False,
         "status": 404,
         "code": "not_found",
-        "message": "The requested callback-destination could not be found.",
+        "message": "The requested callback.destination could not be found.",
         "hint": NOT_FOUND_HINT,
         "entity": "callback.destination",
         "id": id_,
@@ -132,7 +132,8 @@ async def test_selected_callbacks_are_deduplicated_in_order(emu):
     created = await emu.create(
         callbacks={"type": "selected", "callback_id": [second, first, second]}
     )
-    assert created["callbacks"] == {"type": "selected", "callback_ids": [second, first]}
+    # callbackDestination service: links follow the callbacks' storage order (findMany).
+    assert created["callbacks"] == {"type": "selected", "callback_ids": [first, second]}
 
 
 async def test_selected_callbacks_may_be_empty(emu):
@@ -169,146 +170,162 @@ async def test_length_counts_utf16_units_like_javascript(emu):
         "/callbacks-destinations",
         json={"name": "\U0001f600" * 50_001, "url": "", "callbacks": {"type": "all"}},
     )
-    assert response.json()["errors"][0]["received"] == 100_002
+    # validators/string.ts: JavaScript `length` (UTF-16 units) > 100,000.
+    assert response.json()["errors"] == [
+        {"code": "max_length", "message": "Input is too long", "path": ["name"]}
+    ]
 
 
-def _type_error(path, expected, received):
+def _type_error(path, expected, received, shown=None):
+    """validators/{string,array,object}.ts: `received` is `typeof` (object: "array")."""
     return {
         "code": "invalid_type",
-        "message": f"Invalid input, expected {expected}, received {received}",
-        "expected": expected,
+        "message": f"Invalid input, expected {expected}, received {shown or received}",
         "received": received,
+        "expected": expected,
         "path": path,
     }
 
 
 def _too_long(path):
-    return {
-        "code": "max_length",
-        "message": "Invalid max length, expected 100000",
-        "expected": 100000,
-        "received": 100001,
-        "max": 100000,
-        "path": path,
+    """validators/string.ts: no expected/received/max."""
+    return {"code": "max_length", "message": "Input is too long", "path": path}
+
+
+def _literal(received, expected, *, shown=None):
+    error = {
+        "code": "invalid_literal",
+        "message": f"Invalid input, expected {expected}, received {shown or received}",
+        "received": received,
+        "expected": expected,
+        "path": ["callbacks", "type"],
     }
+    if received is None:
+        del error["received"]
+    return error
+
+
+def _both(error):
+    """validators/union.ts: one entry per branch."""
+    return [error, error]
 
 
 VALID = {"name": "n", "url": "https://example.com", "callbacks": {"type": "all"}}
 LONG = "x" * 100_001
+NOT_ALL = _literal("selected", "all")
 
 
 @pytest.mark.parametrize(
-    ("body", "error"),
+    ("body", "errors"),
     [
-        pytest.param({}, _type_error(["name"], "string", "undefined"), id="empty-object"),
+        pytest.param({}, [_type_error(["name"], "string", "undefined")], id="empty-object"),
         pytest.param(
-            {**VALID, "name": None}, _type_error(["name"], "string", "null"), id="name-null"
+            {**VALID, "name": None}, [_type_error(["name"], "string", "object")], id="name-null"
         ),
         pytest.param(
-            {**VALID, "name": 5}, _type_error(["name"], "string", "number"), id="name-number"
+            {**VALID, "name": 5}, [_type_error(["name"], "string", "number")], id="name-number"
         ),
         pytest.param(
-            {**VALID, "name": True}, _type_error(["name"], "string", "boolean"), id="name-bool"
+            {**VALID, "name": True}, [_type_error(["name"], "string", "boolean")], id="name-bool"
         ),
         pytest.param(
-            {**VALID, "name": ["a"]}, _type_error(["name"], "string", "array"), id="name-array"
+            {**VALID, "name": ["a"]}, [_type_error(["name"], "string", "object")], id="name-array"
         ),
         pytest.param(
-            {**VALID, "name": {"a": 1}}, _type_error(["name"], "string", "object"), id="name-obj"
+            {**VALID, "name": {"a": 1}},
+            [_type_error(["name"], "string", "object")],
+            id="name-obj",
         ),
-        pytest.param({**VALID, "name": LONG}, _too_long(["name"]), id="name-too-long"),
+        pytest.param({**VALID, "name": LONG}, [_too_long(["name"])], id="name-too-long"),
         pytest.param(
             {**VALID, "description": None},
-            _type_error(["description"], "string", "null"),
+            [_type_error(["description"], "string", "object")],
             id="description-null",
         ),
         pytest.param(
             {**VALID, "description": 1},
-            _type_error(["description"], "string", "number"),
+            [_type_error(["description"], "string", "number")],
             id="description-number",
         ),
         pytest.param(
-            {**VALID, "description": LONG}, _too_long(["description"]), id="description-too-long"
+            {**VALID, "description": LONG},
+            [_too_long(["description"])],
+            id="description-too-long",
         ),
         pytest.param(
             {"name": "n", "callbacks": {"type": "all"}},
-            _type_error(["url"], "string", "undefined"),
+            [_type_error(["url"], "string", "undefined")],
             id="url-missing",
         ),
-        pytest.param({**VALID, "url": None}, _type_error(["url"], "string", "null"), id="url-null"),
-        pytest.param({**VALID, "url": LONG}, _too_long(["url"]), id="url-too-long"),
+        pytest.param(
+            {**VALID, "url": None}, [_type_error(["url"], "string", "object")], id="url-null"
+        ),
+        pytest.param({**VALID, "url": LONG}, [_too_long(["url"])], id="url-too-long"),
         pytest.param(
             {"name": "n", "url": "u"},
-            _type_error(["callbacks"], "object", "undefined"),
+            _both(_type_error(["callbacks"], "object", "undefined")),
             id="callbacks-missing",
         ),
         pytest.param(
             {**VALID, "callbacks": "all"},
-            _type_error(["callbacks"], "object", "string"),
+            _both(_type_error(["callbacks"], "object", "string")),
             id="callbacks-string",
         ),
         pytest.param(
             {**VALID, "callbacks": None},
-            _type_error(["callbacks"], "object", "null"),
+            _both(_type_error(["callbacks"], "object", "object")),
             id="callbacks-null",
         ),
         pytest.param(
             {**VALID, "callbacks": [{"type": "all"}]},
-            _type_error(["callbacks"], "object", "array"),
+            _both(_type_error(["callbacks"], "object", "array", "object")),
             id="callbacks-array",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "some"}},
-            {
-                "code": "invalid_literal",
-                "message": "Invalid input, expected all or selected, received some",
-                "expected": ["all", "selected"],
-                "received": "some",
-                "path": ["callbacks", "type"],
-            },
+            [_literal("some", "all"), _literal("some", "selected")],
             id="callbacks-type-unknown",
         ),
         pytest.param(
             {**VALID, "callbacks": {}},
-            {
-                "code": "invalid_literal",
-                "message": "Invalid input, expected all or selected, received undefined",
-                "expected": ["all", "selected"],
-                "path": ["callbacks", "type"],
-            },
+            [
+                _literal(None, "all", shown="undefined"),
+                _literal(None, "selected", shown="undefined"),
+            ],
             id="callbacks-type-missing",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "selected"}},
-            _type_error(["callbacks", "callback_id"], "array", "undefined"),
+            [NOT_ALL, _type_error(["callbacks", "callback_id"], "array", "undefined")],
             id="selected-without-ids",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "selected", "callback_ids": []}},
-            _type_error(["callbacks", "callback_id"], "array", "undefined"),
+            [NOT_ALL, _type_error(["callbacks", "callback_id"], "array", "undefined")],
             id="selected-with-plural-key",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "selected", "callback_id": "clb_1"}},
-            _type_error(["callbacks", "callback_id"], "array", "string"),
+            [NOT_ALL, _type_error(["callbacks", "callback_id"], "array", "string")],
             id="selected-ids-not-array",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "selected", "callback_id": ["ok", 7]}},
-            _type_error(["callbacks", "callback_id", 1], "string", "number"),
+            [NOT_ALL, _type_error(["callbacks", "callback_id", "1"], "string", "number")],
             id="selected-id-not-string",
         ),
         pytest.param(
             {**VALID, "callbacks": {"type": "selected", "callback_id": [LONG]}},
-            _too_long(["callbacks", "callback_id", 0]),
+            [NOT_ALL, _too_long(["callbacks", "callback_id", "0"])],
             id="selected-id-too-long",
         ),
     ],
 )
-async def test_invalid_create_body_reports_the_exact_error(emu, body, error):
+async def test_invalid_create_body_reports_the_exact_error(emu, body, errors):
+    """controllers/instance/callbackDestination.ts create body, through validators/*.ts."""
     response = await emu.client.post("/callbacks-destinations", json=body)
     assert response.status_code == 400
-    assert response.json() == invalid_body(error)
+    assert response.json() == invalid_body(*errors)
 
 
 async def test_only_the_first_failing_field_is_reported_in_field_order(emu):
@@ -347,12 +364,24 @@ async def test_invalid_json_is_bad_request_with_reason(emu, content):
 
 @pytest.mark.parametrize(
     ("content", "received"),
-    [(b"[]", "array"), (b'"text"', "string"), (b"3", "number"), (b"null", "null")],
+    [(b"[]", "array"), (b'"text"', "string"), (b"3", "number"), (b"false", "boolean")],
 )
 async def test_non_object_json_body_is_invalid_data_at_the_root(emu, content, received):
-    response = await emu.client.post("/callbacks-destinations", content=content)
+    """validators/object.ts: a root error has no path; an array reads "array" in `received`
+    only (the message says `typeof`); controller.ts validates `body ?? {}`."""
+    response = await emu.client.post(
+        "/callbacks-destinations", content=content, headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
-    assert response.json() == invalid_body(_type_error([], "object", received))
+    shown = "object" if received == "array" else received
+    assert response.json() == invalid_body(
+        {
+            "code": "invalid_type",
+            "message": f"Invalid input, expected object, received {shown}",
+            "received": received,
+            "expected": "object",
+        }
+    )
 
 
 async def test_empty_create_body_reports_missing_name(emu):
@@ -422,13 +451,21 @@ async def test_empty_patch_returns_the_object_unchanged(emu, content):
 @pytest.mark.parametrize(
     ("body", "error"),
     [
-        ({"name": None}, _type_error(["name"], "string", "null")),
+        ({"name": None}, _type_error(["name"], "string", "object")),
         ({"name": 1}, _type_error(["name"], "string", "number")),
         ({"name": LONG}, _too_long(["name"])),
         ({"description": 1}, _type_error(["description"], "string", "number")),
         ({"description": LONG}, _too_long(["description"])),
         ({"name": 1, "description": 1}, _type_error(["name"], "string", "number")),
-        ([], _type_error([], "object", "array")),
+        (
+            [],
+            {
+                "code": "invalid_type",
+                "message": "Invalid input, expected object, received object",
+                "received": "array",
+                "expected": "object",
+            },
+        ),
     ],
 )
 async def test_invalid_patch_body_reports_the_exact_error(emu, body, error):
@@ -440,7 +477,11 @@ async def test_invalid_patch_body_reports_the_exact_error(emu, body, error):
 
 async def test_patch_with_invalid_json_is_bad_request(emu):
     created = await emu.create()
-    response = await emu.client.patch(f"/callbacks-destinations/{created['id']}", content=b"{")
+    response = await emu.client.patch(
+        f"/callbacks-destinations/{created['id']}",
+        content=b"{",
+        headers={"content-type": "application/json"},
+    )
     assert response.json()["reason"] == "invalid_json_body"
 
 
@@ -448,7 +489,11 @@ async def test_bad_body_on_unknown_id_is_validation_error_not_404(emu):
     response = await emu.client.patch(f"/callbacks-destinations/{UNKNOWN_ID}", json={"name": None})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_data"
-    response = await emu.client.patch(f"/callbacks-destinations/{UNKNOWN_ID}", content=b"{")
+    response = await emu.client.patch(
+        f"/callbacks-destinations/{UNKNOWN_ID}",
+        content=b"{",
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "bad_request"
 

@@ -99,8 +99,10 @@ async def test_after_before_and_order_give_the_expected_window(five, params, exp
 async def test_deleted_cursor_still_marks_its_position(five):
     emu, ids = five
     await emu.delete(ids["c"])
-    assert await page(emu, after=ids["c"], limit=1) == ([ids["d"]], True, True)
-    assert await page(emu, before=ids["c"], limit=1) == ([ids["b"]], True, True)
+    # paginatedProvider.ts: has_more_before (after) / has_more_after (before) only when the
+    # cursor row itself is listed.
+    assert await page(emu, after=ids["c"], limit=1) == ([ids["d"]], False, True)
+    assert await page(emu, before=ids["c"], limit=1) == ([ids["b"]], True, False)
     await emu.delete(ids["a"])
     await emu.delete(ids["b"])
     # Nothing listed is at or before the cursor any more.
@@ -168,18 +170,18 @@ async def test_callback_id_filter_combines_with_pagination(by_callback):
     assert await page(emu, **filtered) == ([d["all"]], False, True)
     assert await page(emu, **filtered, after=d["all"]) == ([d["one"]], True, True)
     # A cursor row that the filter hides still marks the position.
-    assert await page(emu, **filtered, after=d["two"]) == ([d["one_two"]], True, False)
+    assert await page(emu, **filtered, after=d["two"]) == ([d["one_two"]], False, False)
     assert await page(emu, **filtered, order="desc", before=d["two"]) == (
         [d["one_two"]],
         False,
-        True,
+        False,
     )
 
 
 # --- query validation ---------------------------------------------------------------------
 
 
-def _limit_error(code: str, bound: int, received: int) -> dict[str, object]:
+def _limit_error(code: str, bound: int, received: str) -> dict[str, object]:
     kind = "min" if code == "invalid_min" else "max"
     return {
         "code": code,
@@ -215,22 +217,21 @@ def _enum_error(received: object, shown: str) -> dict[str, object]:
 @pytest.mark.parametrize(
     ("query", "error"),
     [
-        ("limit=0", _limit_error("invalid_min", 1, 0)),
-        ("limit=-3", _limit_error("invalid_min", 1, -3)),
-        ("limit=101", _limit_error("invalid_max", 100, 101)),
-        ("limit=1e3", _limit_error("invalid_max", 100, 1000)),
+        ("limit=0", _limit_error("invalid_min", 1, "0")),
+        ("limit=-3", _limit_error("invalid_min", 1, "-3")),
+        ("limit=101", _limit_error("invalid_max", 100, "101")),
+        ("limit=1e3", _limit_error("invalid_max", 100, "1e3")),
         ("limit=abc", _type_error("limit", "number", "string")),
         ("limit=", _type_error("limit", "number", "string")),
-        ("limit=2.5", _type_error("limit", "integer", "float")),
-        ("limit=1&limit=2", _type_error("limit", "number", "array")),
+        ("limit=1&limit=2", _type_error("limit", "number", "object")),
         ("order=up", _enum_error("up", "up")),
         ("order=ASC", _enum_error("ASC", "ASC")),
         ("order=", _enum_error("", "")),
         ("order=asc&order=desc", _enum_error(["asc", "desc"], "asc,desc")),
-        ("after=a&after=b", _type_error("after", "string", "array")),
-        ("before=a&before=b", _type_error("before", "string", "array")),
-        ("cursor=a&cursor=b", _type_error("cursor", "string", "array")),
-        ("limit=0&order=up", _limit_error("invalid_min", 1, 0)),
+        ("after=a&after=b", _type_error("after", "string", "object")),
+        ("before=a&before=b", _type_error("before", "string", "object")),
+        ("cursor=a&cursor=b", _type_error("cursor", "string", "object")),
+        ("limit=0&order=up", _limit_error("invalid_min", 1, "0")),
     ],
 )
 async def test_invalid_query_reports_the_exact_error(emu, path, query, error):
@@ -262,7 +263,11 @@ def model_page(
     after: str | None = None,
     before: str | None = None,
 ) -> tuple[list[str], bool, bool]:
-    """The contract's pagination over a plain sorted list of visible ids."""
+    """``paginatedProvider.ts`` over Prisma, step by step (src/packages/server/pagination/src/).
+
+    Prisma takes ``limit + 2`` rows from the cursor (backwards for ``before``), the cursor row
+    included only when the list's filter keeps it; ``known`` is every id in the table.
+    """
     items = sorted(visible, reverse=order == "desc")
 
     def precedes(a: str, b: str) -> bool:  # a comes before b in the listing order
@@ -271,13 +276,21 @@ def model_page(
     cursor = after if after is not None else before
     if cursor is not None and cursor not in known:
         return [], False, False
+    take = limit + 2
     if after is not None:
-        rest = [x for x in items if precedes(after, x)]
-        return rest[:limit], len(rest) < len(items), len(rest) > limit
+        fetched = [x for x in items if x == after or precedes(after, x)][:take]
+    elif before is not None:
+        fetched = [x for x in items if x == before or precedes(x, before)][-take:]
+    else:
+        fetched = items[:take]
+    cursor_item = cursor is not None and cursor in fetched
+    without = [x for x in fetched if x != cursor]
+    selected = without[:limit]
+    if before is not None and len(without) > limit:
+        selected = without[1 : limit + 1]
     if before is not None:
-        prior = [x for x in items if precedes(x, before)]
-        return prior[-limit:], len(prior) > limit, len(prior) < len(items)
-    return items[:limit], False, len(items) > limit
+        return selected, len(without) > len(selected), cursor_item
+    return selected, cursor_item, len(without) > len(selected)
 
 
 @st.composite
@@ -376,5 +389,12 @@ def test_model_agrees_with_the_contract_examples():
     known = set(ids)
     assert model_page(ids, known, order="asc", limit=2, after="b") == (["c", "d"], True, True)
     assert model_page(ids, known, order="asc", limit=2, before="b") == (["a"], False, True)
+    # A hidden cursor row: `before` skips the nearest row once limit + 2 rows precede it.
+    rows = ["a", "b", "c", "cc", "e"]
+    assert model_page(rows, known, order="asc", limit=2, before="d") == (
+        ["b", "c"],
+        True,
+        False,
+    )
     assert model_page(ids, known, order="desc", limit=2) == (["e", "d"], False, True)
     assert model_page(ids, known, order="desc", limit=2, before="b") == (["d", "c"], True, True)
