@@ -1,8 +1,8 @@
 """Relay connection arguments mapped onto the upstream's cursor pagination.
 
 The upstream pages by item id: `limit`, `after=<id>` or `before=<id>`, `order`, and
-answers `has_more_before` / `has_more_after`. `last` with no `before` (the end of
-the list) is fetched in the opposite order and reversed.
+answers `has_more_before` / `has_more_after`. Backward pages (`last`, `before`) are
+fetched forward in the opposite order and reversed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ T = TypeVar("T")
 class PageRequest:
     query: PageQuery
     count: int  # edges wanted; 0 still fetches one item to answer pageInfo
-    reversed: bool  # fetched in the opposite order (`last` with no `before`)
+    reversed: bool  # fetched in the opposite order (`last`, `before`)
     backward: bool  # `last` or `before`: an empty page looks for items before it
 
 
@@ -64,7 +64,10 @@ def page_request(
     if after is not None:
         query = PageQuery(limit, order, after=decode_cursor(key, after, "after"))
     elif before is not None:
-        query = PageQuery(limit, order, before=decode_cursor(key, before, "before"))
+        # `before=X` is asked as `after=X` in the opposite order: the upstream skips a row
+        # next to a cursor row that is hidden (deleted, filtered out); `after` never does.
+        cursor = decode_cursor(key, before, "before")
+        query, reverse = PageQuery(limit, _OPPOSITE[order], after=cursor), True
     else:
         if backward:
             order, reverse = _OPPOSITE[order], True

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import hashlib
 import hmac
+import math
 import random
 import secrets
 import time
@@ -245,19 +246,29 @@ _UNREACHABLE = "The upstream API is unreachable."
 def _retry_after(response: httpx.Response) -> float | None:
     """Seconds to wait before asking again, when the upstream says.
 
-    `RateLimit-Reset` is on every Metorial response (when the window resets): it
-    speaks for a 429 only, never for a 5xx."""
-    headers = (
-        ("Retry-After", "RateLimit-Reset") if response.status_code == 429 else ("Retry-After",)
-    )
-    for header in headers:
-        value = response.headers.get(header)
-        if value is not None:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                continue
-    return None
+    `RateLimit-Reset` is on every Metorial response and is the epoch second at which the
+    window resets (async-ratelimiter's `reset`): it speaks for a 429 only, never for a
+    5xx. A small value is read as seconds to wait (the IETF draft's meaning)."""
+    retry_after = _number(response.headers.get("Retry-After"))
+    if retry_after is not None or response.status_code != 429:
+        return retry_after
+    reset = _number(response.headers.get("RateLimit-Reset"))
+    if reset is not None and reset > _EPOCH_FLOOR:
+        return max(0.0, reset - time.time())
+    return reset
+
+
+_EPOCH_FLOOR = 1_000_000_000.0  # larger values of RateLimit-Reset are epoch seconds (2001+)
+
+
+def _number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return max(0.0, number) if math.isfinite(number) else None
 
 
 _STATUS_CODES = {

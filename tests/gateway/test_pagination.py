@@ -223,3 +223,46 @@ async def test_callbacks_connection_pages_backward(gateway: Gateway, rest: Rest)
     assert [n["callbackId"] for n in head["callbacks"]["nodes"]] == callbacks[:1]
     assert head["callbacks"]["pageInfo"]["hasPreviousPage"] is False
     assert head["callbacks"]["pageInfo"]["hasNextPage"] is True
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+@pytest.mark.parametrize("filtered", [False, True])
+async def test_deleting_the_cursor_row_between_pages_loses_and_repeats_nothing(
+    gateway: Gateway, rest: Rest, direction: str, filtered: bool
+) -> None:
+    """Walk pages of 3 while, before every next page, the row the cursor points at is
+    deleted; the walk must be exactly the list of rows still there, in order."""
+    callback = (await rest.callbacks())[0]["id"]
+    for index in range(12):
+        picked = [callback] if index % 3 else []  # a third are filtered out
+        await rest.create(f"d{index}", callbacks={"type": "selected", "callback_id": picked})
+    extra: dict[str, Any] = {"callbackIds": [callback]} if filtered else {}
+    params: dict[str, Any] = {"callback_id": [callback]} if filtered else {}
+    walked: list[str] = []
+    deleted: set[str] = set()
+    cursor: str | None = None
+    while True:
+        if direction == "forward":
+            connection = await page(gateway, first=3, after=cursor, **extra)
+            ids = [e["node"]["destinationId"] for e in connection["edges"]]
+            walked.extend(ids)
+            more, cursor = (
+                connection["pageInfo"]["hasNextPage"],
+                connection["pageInfo"]["endCursor"],
+            )
+            anchor = ids[-1] if ids else None
+        else:
+            connection = await page(gateway, last=3, before=cursor, **extra)
+            ids = [e["node"]["destinationId"] for e in connection["edges"]]
+            walked[:0] = ids
+            more = connection["pageInfo"]["hasPreviousPage"]
+            cursor, anchor = connection["pageInfo"]["startCursor"], ids[0] if ids else None
+        if not more or anchor is None:
+            break
+        response = await rest.client.delete(f"/callbacks-destinations/{anchor}")
+        assert response.status_code == 200, response.text
+        deleted.add(anchor)
+    # Independently: every row still listed, plus the ones deleted after they were read.
+    remaining = [i["id"] for i in await rest.list_all(**params)]
+    expected = sorted([*remaining, *deleted])
+    assert walked == expected

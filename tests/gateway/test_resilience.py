@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 
 import pytest
 
@@ -96,9 +97,22 @@ async def test_real_emulator_rate_limit_is_rate_limited(make_gateway: GatewayFac
         result = await gateway.query(LIST)
         [error] = result["errors"]
         assert error["extensions"]["code"] == "RATE_LIMITED"
-        assert error["extensions"]["retryAfter"] > 0
+        # RateLimit-Reset is an epoch second: what is left of the 10-minute window
+        assert 0 < error["extensions"]["retryAfter"] <= 600
     finally:
         await emulator.stop()
+
+
+async def test_rate_limit_reset_as_an_epoch_second_is_read_as_the_time_left(
+    emulator: RunningServer, make_gateway: GatewayFactory
+) -> None:
+    faults = FaultTransport()
+    gateway = await make_gateway(emulator.url, transport=faults, upstream_retries=0)
+    reset = str(int(time.time()) + 300)
+    faults.script(status(429, b'{"code":"rate_limit_exceeded"}', **{"RateLimit-Reset": reset}))
+    [error] = (await gateway.query(LIST))["errors"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert 290 <= error["extensions"]["retryAfter"] <= 300
 
 
 async def test_slow_upstream_is_upstream_timeout(make_gateway: GatewayFactory) -> None:
