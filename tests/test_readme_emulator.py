@@ -71,7 +71,7 @@ def test_emulator_answers_the_readme_example(
 ) -> None:
     result = subprocess.run(
         ["bash", "-c", command],
-        env={**os.environ, "K": DEMO_KEY, "U": emulator_url},
+        env={**os.environ, "K": DEMO_KEY, "U": emulator_url, "J": "Content-Type: application/json"},
         capture_output=True,
         text=True,
         timeout=30,

@@ -59,13 +59,13 @@ def test_serve_without_configuration_embeds_the_emulator_and_keeps_data(tmp_path
         assert len(seeded["data"]["callbacks"]["nodes"]) == 3  # type: ignore[index]
         graphql(
             url,
-            'mutation { createCallbackDestination(input: {name: "kept", url: "https://e.com",'
-            " callbacks: {type: ALL}}) { userErrors { message } } }",
+            'mutation { createCallbackDestination(input: {name: "kept", url: "https://e.com"})'
+            " { userErrors { message } } }",
         )
         page = httpx.get(url + "/graphql", headers={"Accept": "text/html"})
         assert "metorial_sk_demo_local_emulator_key" in page.text
         direct = httpx.get(
-            url + "/emulator/callbacks-destinations",
+            url + "/emulator/callback-destinations",  # the emulator's default: 2026-02-01
             headers={"Authorization": "Bearer metorial_sk_demo_local_emulator_key"},
         )
         assert [d["name"] for d in direct.json()["items"]] == ["kept"]

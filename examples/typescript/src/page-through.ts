@@ -61,7 +61,7 @@ async function create(client: ApolloClient, name: string, callbackIds?: string[]
       input: {
         name,
         url: "https://example.com/hooks/typescript",
-        callbacks: callbackIds ? { type: "SELECTED", callbackIds } : { type: "ALL" },
+        ...(callbackIds ? { callbacks: { type: "SELECTED", callbackIds } } : {}),
       },
     },
   });
