@@ -78,6 +78,7 @@ def _serve(args: argparse.Namespace) -> None:
 
     from gateway.logs import configure_logging
     from gateway.web.app import create_app
+    from gateway.web.server import ServerLimits, guarded_protocol
 
     try:
         settings = Settings.from_env(
@@ -108,6 +109,9 @@ def _serve(args: argparse.Namespace) -> None:
         app,
         host=args.host,
         port=args.port,
+        http=guarded_protocol(ServerLimits.from_settings(settings)),
+        timeout_keep_alive=settings.keepalive_timeout,
+        log_config=None,  # uvicorn's loggers go through ours (JSON, redacted)
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=30,  # in-flight requests finish on SIGTERM

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from typing import Any
 
 from graphql import GraphQLError
+
+from gateway.logs import redact
 
 
 class ErrorCode(enum.StrEnum):
@@ -42,14 +45,34 @@ def too_complex(message: str) -> GraphQLError:
 MASKED_MESSAGE = "Internal server error."
 # graphql-core's syntax error when a document passes the parser's max_tokens.
 LEXER_LIMIT_MESSAGE = "Syntax Error: Document contains more than"
+MAX_MESSAGE_LENGTH = 1000  # characters; a message may quote the client's (huge) literal
 
 
-def format_error(error: GraphQLError) -> dict[str, Any]:
+def format_error(error: GraphQLError, secrets: Sequence[str] = ()) -> dict[str, Any]:
     """Serialize an error for the client: coded errors as they are, the rest masked.
 
     Syntax and validation errors (no original exception) become BAD_USER_INPUT;
     any unexpected exception becomes a bare INTERNAL_SERVER_ERROR with no details.
+    Every message is redacted (anything shaped like a key or secret, and each of
+    `secrets`, e.g. the caller's own token) and cut to MAX_MESSAGE_LENGTH.
     """
+    body = _format(error)
+    body["message"] = safe_message(body["message"], secrets)
+    return body
+
+
+def safe_message(message: str, secrets: Sequence[str] = ()) -> str:
+    """A message fit to leave the gateway: no secret, bounded length."""
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "[REDACTED]")
+    message = redact(message)  # before cutting: a cut secret no longer looks like one
+    if len(message) > MAX_MESSAGE_LENGTH:
+        message = message[:MAX_MESSAGE_LENGTH] + "..."
+    return message
+
+
+def _format(error: GraphQLError) -> dict[str, Any]:
     original = error.original_error
     if isinstance(original, GatewayError):
         extensions: dict[str, Any] = original.extensions

@@ -42,3 +42,12 @@ def configure_logging(level: str) -> None:
     root.setLevel(level.upper())
     # httpx logs every request URL at INFO; our own access line is enough.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # uvicorn's own messages (its errors included) go through the same JSON, redacting
+    # handler: no plain-text traceback reaches stderr.
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")

@@ -12,6 +12,7 @@ from prometheus_client.registry import Collector
 from gateway.upstream.cache import CacheStats
 
 MAX_OPERATION_LABELS = 300
+FIXED_LABELS = frozenset({"-", "batch", "anonymous", "other"})  # never take a slot
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -52,11 +53,13 @@ class Metrics:
             registry=self.registry,
         )
 
-    def operation_label(self, name: str) -> str:
-        """Operation names come from clients: label the first few hundred, then "other"."""
-        if name in self._operations:
+    def operation_label(self, name: str, *, ran: bool = True) -> str:
+        """Operation names come from clients: label the first few hundred that ran
+        (authenticated, executed against the schema), then "other". Names of requests that
+        did not run never take a slot, so anonymous junk cannot crowd out real operations."""
+        if name in self._operations or name in FIXED_LABELS:
             return name
-        if len(self._operations) < MAX_OPERATION_LABELS:
+        if ran and len(self._operations) < MAX_OPERATION_LABELS:
             self._operations.add(name)
             return name
         return "other"

@@ -41,6 +41,16 @@ class Settings:
     max_batch: int = 10
     max_upstream_requests: int = 500
     max_page_size: int = 100
+    max_result_items: int = 50_000
+    max_response_bytes: int = 20_000_000
+    max_execution_seconds: float = 30.0
+    upstream_max_bytes: int = 5_000_000
+    max_header_bytes: int = 32_768
+    max_headers: int = 100
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keepalive_timeout: int = 5
+    max_connections: int = 1000
     introspection: bool = True
     apq_maxsize: int = 1000
     persisted_queries_file: str | None = None
@@ -99,6 +109,16 @@ DESCRIPTIONS: dict[str, str] = {
     "max_batch": "operations allowed in one batched request",
     "max_upstream_requests": "upstream requests one operation may need, at most (estimated)",
     "max_page_size": "largest first/last accepted",
+    "max_result_items": "objects one HTTP request's answers may hold, at most (estimated)",
+    "max_response_bytes": "largest GraphQL answer sent; past it the answer is an error",
+    "max_execution_seconds": "seconds one operation may run; past it, it is stopped",
+    "upstream_max_bytes": "largest upstream answer read (decompressed); past it UPSTREAM_ERROR",
+    "max_header_bytes": "bytes of request line and headers accepted (HTTP 431 past it)",
+    "max_headers": "request headers accepted (HTTP 431 past it)",
+    "header_timeout": "seconds a client has to send the request line and headers",
+    "body_timeout": "seconds a client has to send the request body",
+    "keepalive_timeout": "seconds an idle keep-alive connection is kept open",
+    "max_connections": "client connections open at once; more are closed at once",
     "introspection": "allow introspection queries",
     "apq_maxsize": "persisted query documents kept",
     "persisted_queries_file": "persisted queries manifest (Apollo JSON or {sha256: query})",

@@ -10,11 +10,11 @@ from typing import Any
 import graphql
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from gateway.errors import GatewayError
+from gateway.schema.document_cache import SmallParserCache, SmallValidationCache
 from gateway.schema.limits import QueryLimits, limit_rules
 from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
@@ -32,6 +32,8 @@ class GatewaySchema(strawberry.Schema):
         # Expected failures are the client's business; only unexpected ones are logged.
         for error in errors:
             original = error.original_error
+            if error.path is None and isinstance(original, ValueError | TypeError):
+                continue  # the client's literal or variable did not coerce (e.g. a huge Int)
             if original is not None and not isinstance(original, GatewayError | GraphQLError):
                 logger.error("unexpected error in %s", error.path, exc_info=original)
 
@@ -55,9 +57,10 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
                 cost_schema=cost_schema,
                 max_upstream_requests=settings.max_upstream_requests,
                 max_page_size=settings.max_page_size,
+                max_result_items=settings.max_result_items,
             ),
-            lambda: ParserCache(maxsize=PARSE_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=PARSE_CACHE_SIZE),
+            lambda: SmallParserCache(maxsize=PARSE_CACHE_SIZE),
+            lambda: SmallValidationCache(maxsize=PARSE_CACHE_SIZE),
         ],
     )
 

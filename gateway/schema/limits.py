@@ -11,8 +11,8 @@ Usage::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Sized
+from typing import Any, Protocol, runtime_checkable
 
 from graphql import (
     ASTValidationRule,
@@ -51,7 +51,9 @@ class QueryLimits(SchemaExtension):
         cost_schema: GraphQLSchema,
         max_upstream_requests: int,
         max_page_size: int,
+        max_result_items: int | None = None,
     ) -> None:
+        self.max_result_items = max_result_items
         self.max_page_size = max_page_size
         self.rules = rules
         self.max_tokens = max_tokens
@@ -65,8 +67,9 @@ class QueryLimits(SchemaExtension):
         context.parse_options["max_tokens"] = self.max_tokens
         yield
 
-    def on_execute(self) -> Iterator[None]:
-        # After validation, with the variables known: refuse before any upstream call.
+    async def on_execute(self) -> AsyncIterator[None]:
+        # After validation, with the variables known: refuse before any upstream call
+        # (but the instance's callbacks list, when the worst case would not fit).
         context = self.execution_context
         document = context.graphql_document
         operation = get_operation_ast(document, context.operation_name) if document else None
@@ -79,12 +82,43 @@ class QueryLimits(SchemaExtension):
             variables = context.variables
             cost = UpstreamCost(
                 self.cost_schema, operation, fragments, variables, self.max_page_size
-            ).total
+            )
             budget = getattr(context.context, "budget", None)
             if not isinstance(budget, RequestBudget):  # a caller without an HTTP request
+                items = self.max_result_items
                 budget = RequestBudget(self.max_upstream_requests, self.max_upstream_requests)
-            budget.spend(cost)
+                if items is not None:
+                    budget = RequestBudget.of(self.max_upstream_requests, items)
+            if cost.walks_callbacks and not budget.fits(cost.total, cost.items):
+                # The worst case (every selection holds the most callbacks a walk reads) does
+                # not fit: read the shared, cached list now and count what it really holds.
+                count = await _callbacks_of_instance(context.context)
+                if count is not None:
+                    cost = UpstreamCost(
+                        self.cost_schema,
+                        operation,
+                        fragments,
+                        variables,
+                        self.max_page_size,
+                        callbacks_per_selection=count,
+                    )
+            budget.spend(cost.total)
+            budget.spend_items(cost.items)
         yield
+
+
+@runtime_checkable
+class _WalksCallbacks(Protocol):
+    async def all_callbacks(self) -> Sized: ...
+
+
+async def _callbacks_of_instance(context: object) -> int | None:
+    """How many callbacks the instance has (as Context.all_callbacks reads them, once per
+    request and cached), or None without a context that can tell. Its failure (no
+    credential, upstream down) is the operation's error: the query needs that list."""
+    if not isinstance(context, _WalksCallbacks):
+        return None
+    return len(await context.all_callbacks())
 
 
 def _depth_rule(max_depth: int) -> type[ASTValidationRule]:

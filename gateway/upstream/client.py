@@ -24,8 +24,10 @@ import httpx
 import orjson
 
 from gateway.errors import ErrorCode, GatewayError
+from gateway.logs import redact
 from gateway.metrics import Metrics
 from gateway.settings import Settings
+from gateway.upstream.body import ACCEPT_ENCODING, send_bounded
 from gateway.upstream.cache import Fetched, ResponseCache
 
 JSON = Any
@@ -140,10 +142,15 @@ class Upstream:
         deadline = time.monotonic() + self.settings.upstream_timeout
         try:
             response = await self._send(credential, method, call, "", content, deadline, request_id)
-        except NotSent:
+        except NotSent as exc:
+            exc.extensions["writeMayHaveApplied"] = False
             raise
-        except BaseException:  # a timeout, a lost answer, a cancellation: it may have happened
+        except (
+            BaseException
+        ) as exc:  # a timeout, a lost answer, a cancellation: it may have happened
             self.cache.invalidate(credential.fingerprint)
+            if isinstance(exc, GatewayError):
+                exc.extensions["writeMayHaveApplied"] = True
             raise
         # A 4xx changed nothing (and most come from bad or unknown keys: no state for those).
         if response.status_code < 400 or response.status_code >= 500:
@@ -201,7 +208,11 @@ class Upstream:
             min(self.settings.upstream_timeout, remaining),
             connect=min(self.settings.upstream_connect_timeout, remaining),
         )
-        headers = {"Authorization": credential.authorization, "metorial-version": call.version}
+        headers = {
+            "Authorization": credential.authorization,
+            "metorial-version": call.version,
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         if content is not None:
             headers["Content-Type"] = "application/json"
         if request_id:
@@ -213,9 +224,10 @@ class Upstream:
         try:
             # httpx's read timeout is per read: the whole answer gets `remaining` too.
             async with asyncio.timeout(remaining):
-                response = await self.http.request(
+                request = self.http.build_request(
                     method, url, content=content, headers=headers, timeout=timeout
                 )
+                response = await send_bounded(self.http, request, self.settings.upstream_max_bytes)
             status = str(response.status_code)
             return response
         except (httpx.ConnectError, httpx.ConnectTimeout):
@@ -296,7 +308,7 @@ def _json_or_raise(response: httpx.Response) -> JSON:
         )
     code = _STATUS_CODES.get(status, ErrorCode.BAD_USER_INPUT)
     message = body.get("message")
-    text = message if isinstance(message, str) and message else f"Upstream HTTP {status}."
+    text = redact(message) if isinstance(message, str) and message else f"Upstream HTTP {status}."
     error = UpstreamRejection(code, text, status, body)
     if status == 429:
         retry_after = _retry_after(response)

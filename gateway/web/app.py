@@ -31,6 +31,7 @@ from gateway.web.persisted import PersistedQueries, load_manifest
 from gateway.web.result_cache import ResultCache
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
+READINESS_TIMEOUT = 5.0  # seconds the whole probe may take (version detection included)
 logger = logging.getLogger("gateway.upstream")
 
 
@@ -56,13 +57,29 @@ class Readiness:
         return await asyncio.shield(self.probe)
 
     async def _probe(self) -> dict[str, Any]:
+        """Bounded as a whole (an upstream that trickles bytes is not ready); the status
+        line and headers of the reachability check are enough: its body is never read."""
+        try:
+            async with asyncio.timeout(READINESS_TIMEOUT):
+                return await self._check()
+        except TimeoutError:
+            current = self.versions.current
+            return {
+                "status": "unavailable",
+                "upstreamVersion": None if current is None else current.version,
+                "reason": "The upstream did not answer in time.",
+            }
+
+    async def _check(self) -> dict[str, Any]:
         if self.server_key is not None and self.versions.current is None:
             with contextlib.suppress(GatewayError):  # reported below
                 await detect_version(self.upstream(), self.versions, self.server_key)
         current = self.versions.current
         answer: dict[str, Any] = {"upstreamVersion": None if current is None else current.version}
+        http = self.upstream().http
         try:
-            await self.upstream().http.get("/", timeout=2.0)
+            response = await http.send(http.build_request("GET", "/", timeout=2.0), stream=True)
+            await response.aclose()
         except httpx.HTTPError:
             return {"status": "unavailable", **answer, "reason": "The upstream is unreachable."}
         problem = self.versions.problem

@@ -7,28 +7,30 @@ answers is HTTP 200 with `data`/`errors`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from gateway.errors import ErrorCode, GatewayError, format_error
+from gateway.errors import ErrorCode, GatewayError, format_error, safe_message
 from gateway.metrics import Metrics
 from gateway.schema.context import Context
 from gateway.schema.cost import RequestBudget
 from gateway.settings import Settings
 from gateway.upstream.client import Credential, Upstream
 from gateway.upstream.versions import VersionSelector
+from gateway.web.encode import AnswerTooLarge, encode
 from gateway.web.graphiql import GraphiQL
 from gateway.web.persisted import HashMismatch, PersistedQueries, PersistedQueryError
 from gateway.web.result_cache import ResultCache, is_query
@@ -36,12 +38,13 @@ from gateway.web.result_cache import ResultCache, is_query
 logger = logging.getLogger("gateway.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_HEADER_VALUE = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+_BEARER = re.compile(r"Bearer [\x21-\x7e]+")  # the only spelling the upstream accepts
 _GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,99}$")
 # Answers carry per-credential data (signing secrets among it): no shared caches, no sniffing.
 _PRIVATE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _QUERY_ONLY = frozenset({OperationType.QUERY})
 _ALL_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+SMALL_ANSWER_ITEMS = 2000  # estimated objects under which an answer is one orjson call
 
 EXAMPLE_QUERY = """# Destinations, ten at a time. Ctrl-Enter runs it.
 query Destinations($after: String) {
@@ -141,29 +144,34 @@ class GraphQLEndpoint:
         request_id = _request_id(request)
         headers = {"X-Request-ID": request_id, **_PRIVATE}
         operation = "-"
-        limit = self.settings.max_upstream_requests
-        budget = RequestBudget(limit, limit)
+        budget = RequestBudget.of(
+            self.settings.max_upstream_requests, self.settings.max_result_items
+        )
         try:
             data = await read(request)
             if isinstance(data, list):
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
                 parts = [await self._batch_item(request, item, request_id, budget) for item in data]
-                body = b"[" + b",".join(part for part, _ in parts) + b"]"
-                ok = all(part_ok for _, part_ok in parts)
+                body = b"[" + b",".join(part.body for part in parts) + b"]"
+                ok = all(part.ok for part in parts)
+                ran = any(part.ran for part in parts)
                 operation = "batch"
             else:
-                body, ok = await self._execute(request, data, request_id, budget, get=get)
+                body, ok, ran = await self._execute(request, data, request_id, budget, get=get)
                 operation = _operation_name(data)
         except Refusal as refusal:
             self._log(request_id, operation, started, f"refused:{refusal.status}")
             return refusal.response(headers)
-        self._log(request_id, operation, started, "ok" if ok else "error")
+        except ClientDisconnect:  # an aborted upload: a normal outcome, nobody to answer
+            self._log(request_id, operation, started, "disconnected")
+            return Response(status_code=400, headers=headers)
+        self._log(request_id, operation, started, "ok" if ok else "error", ran=ran)
         return Response(body, 200, headers, media_type="application/json")
 
     async def _batch_item(
         self, request: Request, item: Any, request_id: str, budget: RequestBudget
-    ) -> tuple[bytes, bool]:
+    ) -> Answer:
         """One operation of a batch. A malformed one gets its own error in its slot: the
         operations before it may have written already, so the batch is never refused whole."""
         try:
@@ -173,12 +181,17 @@ class GraphQLEndpoint:
 
     async def _execute(
         self, request: Request, data: Any, request_id: str, budget: RequestBudget, *, get: bool
-    ) -> tuple[bytes, bool]:
-        """One operation's response body, and whether it is free of errors."""
+    ) -> Answer:
+        """One operation's response body, whether it is free of errors, and whether it ran."""
         if not isinstance(data, dict):
             raise Refusal(400, "The body must be a JSON object (or a batch: an array of them).")
         try:
-            query = self.persisted.resolve(data.get("query"), data.get("extensions"))
+            credential = _credential(request, self.settings)
+        except GatewayError as exc:
+            return _failed(exc.message, exc.extensions)
+        scope = credential.fingerprint if credential is not None else None
+        try:
+            query = self.persisted.resolve(data.get("query"), data.get("extensions"), scope)
         except PersistedQueryError as exc:
             return _failed(exc.message, {"code": exc.code})
         except HashMismatch:
@@ -191,10 +204,6 @@ class GraphQLEndpoint:
             raise Refusal(400, "`variables` must be a JSON object.")
         if operation_name is not None and not isinstance(operation_name, str):
             raise Refusal(400, "`operationName` must be a string.")
-        try:
-            credential = _credential(request, self.settings)
-        except GatewayError as exc:
-            return _failed(exc.message, exc.extensions)
         read_cache = not _no_cache(request)
         upstream = self.upstream()
         key = generation = None
@@ -204,7 +213,7 @@ class GraphQLEndpoint:
         if key is not None and generation is not None and read_cache:
             cached = self.results.get(key, generation)
             if cached is not None:
-                return cached, True
+                return Answer(cached, True, True)
         context = Context(
             upstream,
             self.versions,
@@ -213,15 +222,25 @@ class GraphQLEndpoint:
             request_id=request_id,
             budget=budget,
         )
+        budget.items_estimated = 0
+        seconds = self.settings.max_execution_seconds
         try:
-            result = await self.schema.execute(
-                query,
-                variable_values=variables,
-                context_value=context,
-                operation_name=operation_name,
-                allowed_operation_types=_QUERY_ONLY if get else _ALL_OPERATIONS,
-            )
-        except InvalidOperationTypeError:
+            async with asyncio.timeout(seconds):
+                result = await self.schema.execute(
+                    query,
+                    variable_values=variables,
+                    context_value=context,
+                    operation_name=operation_name,
+                    allowed_operation_types=_QUERY_ONLY if get else _ALL_OPERATIONS,
+                )
+        except TimeoutError:
+            return _too_slow(seconds, may_have_written=not is_query(query, operation_name))
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                return _failed(
+                    "Subscriptions are not served over this endpoint: send a query or a mutation.",
+                    {"code": ErrorCode.BAD_USER_INPUT.value},
+                )
             raise Refusal(405, "Mutations are not allowed over GET: use POST.") from None
         except MissingQueryError:
             raise Refusal(400, "No GraphQL query found in the request.") from None
@@ -230,17 +249,28 @@ class GraphQLEndpoint:
             message = f"Unknown operation named {operation_name!r}." if operation_name else ""
             code = {"code": ErrorCode.BAD_USER_INPUT.value}
             return _failed(message or "No operation to run in the document.", code)
-        if result.errors:
-            errors = [format_error(e) for e in result.errors]
-            return orjson.dumps({"data": result.data, "errors": errors}), False
-        body = orjson.dumps({"data": result.data})
+        errors = result.errors or []
+        ran = credential is not None and (result.data is not None or any(e.path for e in errors))
+        secrets = (credential.authorization.split(" ", 1)[-1],) if credential else ()
+        answer: dict[str, Any] = {"data": result.data}
+        if errors:
+            answer["errors"] = [format_error(e, secrets) for e in errors]
+        small = budget.items_estimated < SMALL_ANSWER_ITEMS
+        try:
+            body = await encode(answer, self.settings.max_response_bytes, small=small)
+        except AnswerTooLarge as exc:
+            return _failed(exc.message, {"code": ErrorCode.QUERY_TOO_COMPLEX.value}, ran=ran)
+        if errors:
+            return Answer(body, False, ran)
         if key is not None and generation is not None and is_query(query, operation_name):
             self.results.put(key, generation, body, context.oldest_data)
-        return body, True
+        return Answer(body, True, ran)
 
-    def _log(self, request_id: str, operation: str, started: float, outcome: str) -> None:
+    def _log(
+        self, request_id: str, operation: str, started: float, outcome: str, *, ran: bool = False
+    ) -> None:
         elapsed = time.perf_counter() - started
-        label = self.metrics.operation_label(operation)
+        label = self.metrics.operation_label(operation, ran=ran)
         self.metrics.requests.labels(label, outcome).inc()
         self.metrics.request_latency.labels(label).observe(elapsed)
         logger.info(
@@ -254,9 +284,27 @@ class GraphQLEndpoint:
         )
 
 
-def _failed(message: str, extensions: dict[str, Any]) -> tuple[bytes, bool]:
+class Answer(NamedTuple):
+    body: bytes
+    ok: bool  # free of errors
+    ran: bool  # authenticated and executed against the schema (may take a metric label)
+
+
+def _failed(message: str, extensions: dict[str, Any], *, ran: bool = False) -> Answer:
     """A GraphQL answer with one error and no data."""
-    return orjson.dumps({"errors": [{"message": message, "extensions": extensions}]}), False
+    body = {"errors": [{"message": safe_message(message), "extensions": extensions}]}
+    return Answer(orjson.dumps(body), False, ran)
+
+
+def _too_slow(seconds: float, *, may_have_written: bool) -> Answer:
+    extensions: dict[str, Any] = {"code": ErrorCode.UPSTREAM_TIMEOUT.value}
+    if may_have_written:
+        extensions["writeMayHaveApplied"] = True
+    return _failed(
+        f"The operation did not finish within {seconds:g} seconds and was stopped. Ask for "
+        "less, or try again later.",
+        extensions,
+    )
 
 
 def _json_param(raw: str | None, name: str) -> Any:
@@ -278,12 +326,14 @@ def _request_id(request: Request) -> str:
 
 
 def _credential(request: Request, settings: Settings) -> Credential | None:
-    header = request.headers.get("authorization", "").strip()
+    """The caller's credential. Only `Bearer <token>` is valid (as upstream): another
+    spelling (`bearer`, two spaces, ...) would be another cache identity for the same key."""
+    header = request.headers.get("authorization", "")
     if header:
-        if not _HEADER_VALUE.fullmatch(header):  # httpx could not even send it
+        if not _BEARER.fullmatch(header):
             raise GatewayError(
                 ErrorCode.UNAUTHENTICATED,
-                "Malformed Authorization header: send `Bearer <key>` in printable ASCII.",
+                "Malformed Authorization header: send exactly `Bearer <key>` in printable ASCII.",
             )
         return Credential.from_header(header)
     if settings.upstream_api_key:

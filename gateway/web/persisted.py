@@ -2,8 +2,11 @@
 
 A client first sends only `extensions.persistedQuery.sha256Hash`; on
 `PersistedQueryNotFound` it resends the hash with the query, which is checked
-against the hash and kept (bounded LRU). In safelist mode only documents from
-the manifest file run, and nothing new is registered.
+against the hash and kept (bounded LRU). Registrations are kept per credential
+(its fingerprint): sending a hash finds only the documents the same credential
+registered, and callers without a credential register nothing (their documents
+run, unkept). The manifest is the operator's, shared by all. In safelist mode
+only documents from the manifest file run, and nothing new is registered.
 """
 
 from __future__ import annotations
@@ -42,12 +45,13 @@ class PersistedQueries:
         manifest: Mapping[str, str] | None = None,
         safelist_only: bool = False,
     ) -> None:
-        self.registered: LRUCache[str, str] = LRUCache(maxsize=max(1, maxsize))
+        self.registered: LRUCache[tuple[str, str], str] = LRUCache(maxsize=max(1, maxsize))
         self.manifest = dict(manifest or {})
         self.safelist_only = safelist_only
 
-    def resolve(self, query: Any, extensions: Any) -> Any:
-        """The query text to run for this request (or `query` itself when not persisted)."""
+    def resolve(self, query: Any, extensions: Any, scope: str | None = None) -> Any:
+        """The query text to run for this request (or `query` itself when not persisted).
+        `scope`: the caller's credential fingerprint (None: no credential)."""
         persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
         if persisted is None:
             if (
@@ -70,7 +74,9 @@ class PersistedQueries:
             )
         digest = digest.lower()
         if query is None:
-            known = self.manifest.get(digest) or self.registered.get(digest)
+            known = self.manifest.get(digest)
+            if known is None and scope is not None:
+                known = self.registered.get((scope, digest))
             if known is None:
                 raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             return known
@@ -79,8 +85,8 @@ class PersistedQueries:
         if digest not in self.manifest:
             if self.safelist_only:
                 raise _not_allowed()
-            if len(query) <= _MAX_STORED_QUERY:
-                self.registered[digest] = query
+            if scope is not None and len(query) <= _MAX_STORED_QUERY:
+                self.registered[(scope, digest)] = query
         return query
 
 

@@ -174,15 +174,16 @@ async def test_upstream_request_bound_at_the_limit_runs_and_past_it_is_refused(
     assert await upstream_count(emulator) == before
 
 
-async def test_nested_selections_multiply_the_bound(
+async def test_nested_selections_multiply_the_bound_by_the_instances_real_callbacks(
     emulator: RunningServer, make_gateway: GatewayFactory
 ) -> None:
-    gateway: Gateway = await make_gateway(emulator.url)
+    gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=300)
     query = """{ callbackDestinations(first: 100) { edges { node { callbacks {
         callbacks { destinations(first: 10) { nodes { id } } } } } } } }"""
     result = await gateway.query(query)
-    # 1 list + 100 selections + 100 x 20 assumed callbacks, each with a list of destinations
-    assert "up to 2101 upstream requests" in result["errors"][0]["message"]
+    # The worst case (2,000 callbacks) does not fit, so the instance's list (3 callbacks,
+    # one shared walk) is read: 1 list + 1 walk + 100 x (1 selection + 3 x 1 list)
+    assert "up to 402 upstream requests" in result["errors"][0]["message"]
     assert "errors" not in await gateway.query(query.replace("first: 100", "first: 10"))
 
 
@@ -205,8 +206,8 @@ async def test_the_bound_sees_through_interfaces_defaults_and_integral_floats(
     through_node = """query($ids: [ID!]!) { nodes(ids: $ids) { ... on Callback {
         destinations(first: 10) { nodes { callbacks { callbacks { id } } } } } } }"""
     ids = [f"clb_000000000AAAAAAAAAAAA{i}" for i in range(5)]
-    result = await gateway.query(through_node, {"ids": ids})  # 5 + 5 x (1 + 10 x 1)
-    assert "up to 60 upstream requests" in result["errors"][0]["message"]
+    result = await gateway.query(through_node, {"ids": ids})  # 5 + 5 x (1 + 10 x 1) + 1 walk
+    assert "up to 61 upstream requests" in result["errors"][0]["message"]
     nested = "{ callbacks(first: $n) { nodes { destinations(first: 1) { nodes { id } } } } }"
     by_default = await gateway.query("query($n: Int = 60) " + nested)
     assert "up to 61 upstream requests" in by_default["errors"][0]["message"]
@@ -240,15 +241,15 @@ async def test_real_lookups_are_counted_too_when_the_estimate_was_low(
     emulator = await start_emulator(seed_callbacks=30)
     try:
         rest = Rest(emulator.url)
-        everything = await rest.create("all")  # receives all 30 callbacks
+        ids = [c["id"] for c in await rest.callbacks()]
+        picky = await rest.create("picky", callbacks={"type": "selected", "callback_id": ids})
         await rest.client.aclose()
         gateway: Gateway = await make_gateway(emulator.url, max_upstream_requests=25)
         emulator.app.state.clear_request_log()
-        # Estimated 1 + 1 + 20 x 1 = 22 (20 callbacks assumed); really 1 + 1 + 30.
+        # Estimated 1 + 1 + 20 (a walk) = 22; really 1 + 30 lookups of selected callbacks.
         result = await gateway.query(
-            "query($id: ID!) { callbackDestination(id: $id) { callbacks { callbacks { "
-            "destinations(first: 1) { nodes { id } } } } } }",
-            {"id": everything["id"]},
+            "query($id: ID!) { callbackDestination(id: $id) { callbacks { callbacks { id } } } }",
+            {"id": picky["id"]},
         )
         codes = {e["extensions"]["code"] for e in result["errors"]}
         assert codes == {"QUERY_TOO_COMPLEX"}
