@@ -56,15 +56,18 @@ async def read_bounded(response: httpx.Response, limit: int) -> bytes:
             raise BodyTooLarge(limit)
         return response.content
     inflate = _Inflater(response.headers.get("content-encoding", ""))
-    body = bytearray()
+    pieces: list[bytes] = []
+    size = 0
     async for raw in response.aiter_raw():
-        body += inflate.feed(raw, limit - len(body) + 1)
-        if len(body) > limit:
+        piece = inflate.feed(raw, limit - size + 1)
+        size += len(piece)
+        if size > limit:
             raise BodyTooLarge(limit)
-    body += inflate.finish()
-    if len(body) > limit:
+        pieces.append(piece)
+    pieces.append(inflate.finish())
+    if size + len(pieces[-1]) > limit:
         raise BodyTooLarge(limit)
-    return bytes(body)
+    return b"".join(pieces)
 
 
 class _Inflater:
