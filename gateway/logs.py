@@ -9,9 +9,10 @@ from typing import Any
 
 import orjson
 
-# Anything that looks like a Metorial key, a bearer token or a signing secret.
+# Anything that looks like a Metorial key, a bearer token or a signing secret (but the
+# placeholder of our own hints, `Bearer <key>`).
 _SECRET = re.compile(
-    r"(metorial_(?:sk|pk)_[0-9A-Za-z_]+|clb_sec_[0-9A-Za-z]+|(?i:bearer)\s+[^\s\"',]+)"
+    r"(metorial_(?:sk|pk)_[0-9A-Za-z_]+|clb_sec_[0-9A-Za-z]+|(?i:bearer)\s+(?!<)[^\s\"',]+)"
 )
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 

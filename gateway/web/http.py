@@ -259,7 +259,8 @@ class GraphQLEndpoint:
         try:
             body = await encode(answer, self.settings.max_response_bytes, small=small)
         except AnswerTooLarge as exc:
-            return _failed(exc.message, {"code": ErrorCode.QUERY_TOO_COMPLEX.value}, ran=ran)
+            code = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
+            return _failed(exc.message, code, ran=ran, executed=True)
         if errors:
             return Answer(body, False, ran)
         if key is not None and generation is not None and is_query(query, operation_name):
@@ -290,9 +291,15 @@ class Answer(NamedTuple):
     ran: bool  # authenticated and executed against the schema (may take a metric label)
 
 
-def _failed(message: str, extensions: dict[str, Any], *, ran: bool = False) -> Answer:
-    """A GraphQL answer with one error and no data."""
-    body = {"errors": [{"message": safe_message(message), "extensions": extensions}]}
+def _failed(
+    message: str, extensions: dict[str, Any], *, ran: bool = False, executed: bool = False
+) -> Answer:
+    """A GraphQL answer with one error and no data (`data: null` once execution started)."""
+    body: dict[str, Any] = {
+        "errors": [{"message": safe_message(message), "extensions": extensions}]
+    }
+    if executed:
+        body = {"data": None, **body}
     return Answer(orjson.dumps(body), False, ran)
 
 
@@ -304,6 +311,7 @@ def _too_slow(seconds: float, *, may_have_written: bool) -> Answer:
         f"The operation did not finish within {seconds:g} seconds and was stopped. Ask for "
         "less, or try again later.",
         extensions,
+        executed=True,
     )
 
 
