@@ -5,7 +5,8 @@ Requests: each connection is one upstream list request per parent object and
 multiplies what is nested in it by its page size; `nodes(ids:)` costs one request
 per id; objects by id one per parent. `CallbackSelection.callbacks` reads, for ALL,
 every callback of the instance: one walk of up to CALLBACK_WALK_PAGES requests,
-shared by the whole operation (the context fetches it once), plus one lookup per
+shared by the whole operation (the context fetches it once; over 2026-02-01 every
+`CallbackDestination.callbacks` selection is read from it too), plus one lookup per
 parent (the SELECTED ones, by id; real lookups past the estimate are stopped as they
 happen), and multiplies what is nested in it by the callbacks it holds.
 
@@ -204,6 +205,8 @@ class UpstreamCost:
             own, multiplier, listed = 1, self.callbacks_per_selection, True
         elif parent is self.schema.mutation_type:
             own = 1
+        if child.name == "CallbackSelection":
+            self.walks_callbacks = True  # 2026-02-01 reads any selection from the shared walk
         cost = _Cost(own, multiplier if listed else 0)
         if isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
             cost.add(self._walk(node.selection_set, child, page, seen), multiplier)
