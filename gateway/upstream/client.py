@@ -145,9 +145,8 @@ class Upstream:
         except NotSent as exc:
             exc.extensions["writeMayHaveApplied"] = False
             raise
-        except (
-            BaseException
-        ) as exc:  # a timeout, a lost answer, a cancellation: it may have happened
+        # A timeout, a lost answer, a cancellation: it may have happened.
+        except BaseException as exc:
             self.cache.invalidate(credential.fingerprint)
             if isinstance(exc, GatewayError):
                 exc.extensions["writeMayHaveApplied"] = True
