@@ -295,3 +295,25 @@ async def test_concurrent_readiness_checks_share_one_probe(
         assert len(emulator.app.state.request_log) == 1
     finally:
         await emulator.stop()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"items":[5],"pagination":{"has_more_before":false,"has_more_after":false}}',
+        b'{"items":[{"id":7,"name":"x"}],"pagination":{}}',
+        b'{"items":[' + b",".join([b"{}"] * 21) + b'],"pagination":{}}',  # more than asked
+        b'{"items":[{"id":"cld_ok/../../evil"}],"pagination":{}}',
+    ],
+)
+async def test_malformed_upstream_records_are_upstream_errors(
+    emulator: RunningServer, make_gateway: GatewayFactory, body: bytes
+) -> None:
+    faults = FaultTransport()
+    gateway = await make_gateway(emulator.url, transport=faults)
+    faults.script(status(200, body))
+    [error] = (await gateway.query("{ callbackDestinations(first: 20) { nodes { id } } }"))[
+        "errors"
+    ]
+    assert error["extensions"]["code"] == "UPSTREAM_ERROR"
+    assert faults.count() == 1  # nothing was asked on behalf of what the answer said
