@@ -146,7 +146,9 @@ async def test_generated_client_pages_through_creates_and_reads_back(
         read = (await c.destination(id=new.destination_id)).callback_destination
         assert read.id == new.id
         assert read.name == "typed"
-        assert read.webhook_destination.signing_secret == new.webhook_destination.signing_secret
+        # `gateway serve` speaks 2026-02-01 to its emulator: no signing secrets there
+        assert read.webhook_destination is None
+        assert new.webhook_destination is None
         assert [cb.callback_id for cb in read.callbacks.callbacks] == [callback.callback_id]
         filtered = await c.destinations_for_callbacks(callback_ids=[callback.id])
         assert new.id in [node.id for node in filtered.callback_destinations.nodes]
@@ -189,4 +191,4 @@ async def test_walk_example_runs_against_gateway_serve(
     text = output.decode()
     assert process.returncode == 0, text
     assert "paged through" in text
-    assert "deleting it again: ALREADY_DELETED" in text
+    assert "deleting it again: NOT_FOUND" in text  # 2026-02-01 archives: 404 afterwards
