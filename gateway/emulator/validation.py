@@ -595,23 +595,6 @@ def type_name(value: object) -> str:
     return "object"
 
 
-def _js_string(value: object) -> str:
-    """``String(value)`` as JavaScript would write it, for messages."""
-    if value is MISSING:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, int | str):
-        return str(value)
-    if isinstance(value, list):
-        return ",".join("" if item is None else _js_string(item) for item in value)
-    return "[object Object]"
-
-
 def _invalid_type(
     expected: str, value: object, path: Path, *, received: str | None = None
 ) -> Issue:

@@ -22,9 +22,9 @@ from gateway.emulator.validation import (
     Issue,
     ListQuery,
     _invalid_type,
-    _js_string,
     _object_or_fail,
     _string_issue,
+    js_string,
     validate_list_query,
 )
 
@@ -316,7 +316,7 @@ class _Query:
                     {
                         "code": "invalid_enum",
                         "message": "Invalid input, expected one of "
-                        f"{', '.join(STATUSES)}, received {_js_string(value)}",
+                        f"{', '.join(STATUSES)}, received {js_string(value)}",
                         "expected": list(STATUSES),
                         "received": value,
                         "path": path,

@@ -44,12 +44,12 @@ from graphql import (
 )
 
 from gateway.errors import ErrorCode, GatewayError, too_complex
-from gateway.upstream.api import MAX_CALLBACK_PAGES
+from gateway.upstream.api import MAX_CALLBACK_PAGES, WALK_PAGE_SIZE
 
 DEFAULT_PAGE = 20
 # Context.all_callbacks reads at most this many pages of 100 (2,000 callbacks).
 CALLBACK_WALK_PAGES = MAX_CALLBACK_PAGES
-CALLBACK_WALK_ITEMS = CALLBACK_WALK_PAGES * 100
+CALLBACK_WALK_ITEMS = CALLBACK_WALK_PAGES * WALK_PAGE_SIZE
 _BY_ID = {"node", "callbackDestination", "callback"}
 _ITEMS = {"edges", "nodes"}  # the fields of a connection that hold its page of items
 
@@ -72,8 +72,8 @@ class RequestBudget:
     items_estimated: int = 0  # of the operation last checked
 
     @classmethod
-    def of(cls, requests: int, items: int) -> RequestBudget:
-        return cls(requests, requests, item_limit=items, items_remaining=items)
+    def of(cls, requests: int, items: int | None) -> RequestBudget:
+        return cls(requests, requests, item_limit=items, items_remaining=items or 0)
 
     def use(self) -> None:
         self.used += 1
@@ -146,7 +146,7 @@ class UpstreamCost:
         self.walks_callbacks = False
         root = schema.get_root_type(operation.operation)
         cost = _Cost() if root is None else self._walk(operation.selection_set, root, 0, ())
-        pages = min(CALLBACK_WALK_PAGES, max(1, -(-callbacks_per_selection // 100)))
+        pages = min(CALLBACK_WALK_PAGES, max(1, -(-callbacks_per_selection // WALK_PAGE_SIZE)))
         walk = pages if self.walks_callbacks else 0
         self.total = cost.requests + walk
         self.items = cost.items

@@ -85,10 +85,7 @@ class QueryLimits(SchemaExtension):
             )
             budget = getattr(context.context, "budget", None)
             if not isinstance(budget, RequestBudget):  # a caller without an HTTP request
-                items = self.max_result_items
-                budget = RequestBudget(self.max_upstream_requests, self.max_upstream_requests)
-                if items is not None:
-                    budget = RequestBudget.of(self.max_upstream_requests, items)
+                budget = RequestBudget.of(self.max_upstream_requests, self.max_result_items)
             if cost.walks_callbacks and not budget.fits(cost.total, cost.items):
                 # The worst case (every selection holds the most callbacks a walk reads) does
                 # not fit: read the shared, cached list now and count what it really holds.

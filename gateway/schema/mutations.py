@@ -113,6 +113,22 @@ def _user_error(error: FieldError) -> UserError:
     )
 
 
+def _selection(given: CallbackSelectionInput | None) -> Selection | UserError | None:
+    """The callbacks a new destination receives, or what is wrong with the input."""
+    if given is None:
+        return None
+    ids = given.callback_ids
+    if given.type is CallbackSelectionType.ALL and ids is not None:
+        message, code = "`callbackIds` is only allowed when `type` is SELECTED.", "INVALID"
+    elif given.type is CallbackSelectionType.SELECTED and ids is None:
+        message = "`callbackIds` is required when `type` is SELECTED (it may be empty)."
+        code = "REQUIRED"
+    else:
+        return Selection(given.type.value, tuple(expect_id(i, "Callback") for i in ids or ()))
+    field = ["input", "callbacks", "callbackIds"]
+    return UserError(field=field, message=message, code=UserErrorCode[code])
+
+
 def _outcome(info: Info, result: WriteResult) -> tuple[CallbackDestination | None, list[UserError]]:
     errors = [_user_error(e) for e in result.errors]
     if result.destination is None:
@@ -127,33 +143,13 @@ class Mutation:
     async def create_callback_destination(
         self, info: Info, input: CreateCallbackDestinationInput
     ) -> CreateCallbackDestinationPayload:
-        selection = None
-        if input.callbacks is not None:
-            ids = input.callbacks.callback_ids
-            if input.callbacks.type is CallbackSelectionType.ALL and ids is not None:
-                error = UserError(
-                    field=["input", "callbacks", "callbackIds"],
-                    message="`callbackIds` is only allowed when `type` is SELECTED.",
-                    code=UserErrorCode.INVALID,
-                )
-                return CreateCallbackDestinationPayload(
-                    callback_destination=None,
-                    user_errors=[error],
-                    client_mutation_id=input.client_mutation_id,
-                )
-            if input.callbacks.type is CallbackSelectionType.SELECTED and ids is None:
-                error = UserError(
-                    field=["input", "callbacks", "callbackIds"],
-                    message="`callbackIds` is required when `type` is SELECTED (it may be empty).",
-                    code=UserErrorCode.REQUIRED,
-                )
-                return CreateCallbackDestinationPayload(
-                    callback_destination=None,
-                    user_errors=[error],
-                    client_mutation_id=input.client_mutation_id,
-                )
-            callback_ids = tuple(expect_id(i, "Callback") for i in ids or ())
-            selection = Selection(input.callbacks.type.value, callback_ids)
+        selection = _selection(input.callbacks)
+        if isinstance(selection, UserError):
+            return CreateCallbackDestinationPayload(
+                callback_destination=None,
+                user_errors=[selection],
+                client_mutation_id=input.client_mutation_id,
+            )
         new = NewDestination(
             name=input.name,
             url=input.url,

@@ -31,7 +31,7 @@ from gateway.upstream.session import UpstreamSession
 
 T = TypeVar("T")
 MAX_CALLBACK_PAGES = 20  # the walk over every callback reads at most 2,000 of them
-_WALK_PAGE = 100
+WALK_PAGE_SIZE = 100  # callbacks per page of that walk
 
 
 class CallbacksApi(abc.ABC):
@@ -40,6 +40,8 @@ class CallbacksApi(abc.ABC):
     version: ClassVar[str]  # the display name, e.g. "2025-01-01"
     key: ClassVar[str]  # the internal key sent as `metorial-version`
     probe_route: ClassVar[str]  # a list route only this version serves
+    # Upstream body field -> GraphQL input field path, where the names differ.
+    body_fields: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(
         self, session: UpstreamSession, on_endpoint_missing: Callable[[], None] | None = None
@@ -83,13 +85,13 @@ class CallbacksApi(abc.ABC):
 
     async def _walk_callbacks(self) -> list[CallbackRecord]:
         records: list[CallbackRecord] = []
-        page = PageQuery(limit=_WALK_PAGE, order="asc")
+        page = PageQuery(limit=WALK_PAGE_SIZE, order="asc")
         for _ in range(MAX_CALLBACK_PAGES):
             found = await self.list_callbacks(page)
             records.extend(found.items)
             if not found.items or not found.has_more_after:
                 break
-            page = PageQuery(limit=_WALK_PAGE, order="asc", after=found.items[-1].id)
+            page = PageQuery(limit=WALK_PAGE_SIZE, order="asc", after=found.items[-1].id)
         return records
 
     # --- writes ------------------------------------------------------------------------
@@ -105,7 +107,40 @@ class CallbacksApi(abc.ABC):
     @abc.abstractmethod
     async def delete_destination(self, destination_id: str) -> WriteResult: ...
 
+    @staticmethod
+    @abc.abstractmethod
+    def read_destination(raw: JSON) -> DestinationRecord:
+        """A destination object of this version as a record (UPSTREAM_ERROR if malformed)."""
+
+    @abc.abstractmethod
+    def bad_request_error(
+        self, rejection: UpstreamRejection, fallback: tuple[str, ...]
+    ) -> FieldError:
+        """What a 400 other than `invalid_data` means, as this version words it."""
+
     # --- what the versions share -------------------------------------------------------
+
+    async def write_destination(
+        self,
+        method: str,
+        call: Call,
+        body: dict[str, Any] | None,
+        fallback: tuple[str, ...],
+    ) -> WriteResult:
+        """Send a write about a destination; a refusal that is about the input becomes
+        field errors (`fallback` names the field when the upstream does not)."""
+        try:
+            record = await self.write(method, call, body)
+        except UpstreamRejection as rejection:
+            if rejection.object_missing:
+                return WriteResult(None, (_not_found(rejection),))
+            if rejection.status != 400:
+                raise
+            errors = validation_errors(rejection, self.body_fields)
+            if errors is None:
+                errors = [self.bad_request_error(rejection, fallback)]
+            return WriteResult(None, tuple(errors))
+        return WriteResult(self.read_destination(record))
 
     def call(self, route: str, **ids: str) -> Call:
         """A request to `route` (a template such as "/callbacks/{id}") for these ids."""
@@ -220,8 +255,8 @@ def validation_errors(
     return errors
 
 
-def not_found(rejection: UpstreamRejection) -> list[FieldError]:
-    return [FieldError(("id",), rejection.message, FieldErrorCode.NOT_FOUND)]
+def _not_found(rejection: UpstreamRejection) -> FieldError:
+    return FieldError(("id",), rejection.message, FieldErrorCode.NOT_FOUND)
 
 
 def not_supported(field: tuple[str, ...], message: str) -> WriteResult:

@@ -12,11 +12,9 @@ from typing import Any
 from gateway.errors import upstream_malformed
 from gateway.upstream.api import (
     CallbacksApi,
-    not_found,
     not_supported,
     page_params,
     read_list,
-    validation_errors,
 )
 from gateway.upstream.client import JSON, UpstreamRejection
 from gateway.upstream.records import (
@@ -43,14 +41,13 @@ DESTINATIONS = "/callbacks-destinations"
 DESTINATION = "/callbacks-destinations/{id}"
 CALLBACKS = "/callbacks"
 CALLBACK = "/callbacks/{id}"
-# Upstream body field -> GraphQL input field.
-_FIELDS = {"callback_id": ("callbackIds",)}
 
 
 class Api2025(CallbacksApi):
     version = "2025-01-01"
     key = "mt_2025_01_01_pulsar"
     probe_route = DESTINATIONS
+    body_fields = {"callback_id": ("callbackIds",)}
 
     async def list_destinations(
         self, page: PageQuery, callback_ids: Sequence[str] = ()
@@ -91,7 +88,7 @@ class Api2025(CallbacksApi):
         body: dict[str, Any] = {"name": new.name, "url": new.url, "callbacks": callbacks}
         if new.description is not None:
             body["description"] = new.description
-        return await self._write("POST", DESTINATIONS, body, None, ())
+        return await self.write_destination("POST", self.call(DESTINATIONS), body, ())
 
     async def update_destination(
         self, destination_id: str, changes: DestinationChanges
@@ -100,56 +97,35 @@ class Api2025(CallbacksApi):
             return not_supported(("url",), "API version 2025-01-01 cannot change a url.")
         if "metadata" in changes:
             return not_supported(("metadata",), _NO_METADATA)
-        return await self._write("PATCH", DESTINATION, dict(changes), destination_id, ("id",))
+        call = self.call(DESTINATION, id=destination_id)
+        return await self.write_destination("PATCH", call, dict(changes), ("id",))
 
     async def delete_destination(self, destination_id: str) -> WriteResult:
-        return await self._write("DELETE", DESTINATION, None, destination_id, ("id",))
+        call = self.call(DESTINATION, id=destination_id)
+        return await self.write_destination("DELETE", call, None, ("id",))
 
-    async def _write(
-        self,
-        method: str,
-        route: str,
-        body: dict[str, Any] | None,
-        destination_id: str | None,
-        fallback: tuple[str, ...],
-    ) -> WriteResult:
-        call = self.call(route) if destination_id is None else self.call(route, id=destination_id)
-        try:
-            record = await self.write(method, call, body)
-        except UpstreamRejection as rejection:
-            errors = _field_errors(rejection, fallback)
-            if errors is None:
-                raise
-            return WriteResult(None, tuple(errors))
-        return WriteResult(read_destination(record))
+    def bad_request_error(
+        self, rejection: UpstreamRejection, fallback: tuple[str, ...]
+    ) -> FieldError:
+        message = rejection.message
+        lowered = message.lower()
+        field: tuple[str, ...]
+        if "callback id" in lowered:
+            field, code = ("callbacks", "callbackIds"), FieldErrorCode.UNKNOWN_CALLBACK
+        elif "already inactive" in lowered:
+            field, code = ("id",), FieldErrorCode.ALREADY_DELETED
+        elif "inactive" in lowered:
+            field, code = ("id",), FieldErrorCode.DESTINATION_DELETED
+        else:
+            field, code = fallback, FieldErrorCode.INVALID
+        return FieldError(field, message, code)
+
+    @staticmethod
+    def read_destination(raw: JSON) -> DestinationRecord:
+        return read_destination(raw)
 
 
 _NO_METADATA = "API version 2025-01-01 has no metadata on destinations."
-
-
-def _field_errors(
-    rejection: UpstreamRejection, fallback: tuple[str, ...]
-) -> list[FieldError] | None:
-    """The field errors a refused write means, or None when it is no input problem."""
-    if rejection.object_missing:
-        return not_found(rejection)
-    if rejection.status != 400:
-        return None
-    errors = validation_errors(rejection, _FIELDS)
-    if errors is not None:
-        return errors
-    message = rejection.message
-    lowered = message.lower()
-    field: tuple[str, ...]
-    if "callback id" in lowered:
-        field, code = ("callbacks", "callbackIds"), FieldErrorCode.UNKNOWN_CALLBACK
-    elif "already inactive" in lowered:
-        field, code = ("id",), FieldErrorCode.ALREADY_DELETED
-    elif "inactive" in lowered:
-        field, code = ("id",), FieldErrorCode.DESTINATION_DELETED
-    else:
-        field, code = fallback, FieldErrorCode.INVALID
-    return [FieldError(field, message, code)]
 
 
 def read_destination(raw: JSON) -> DestinationRecord:

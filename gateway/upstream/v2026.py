@@ -27,12 +27,10 @@ from typing import Any
 from gateway.errors import GatewayError, upstream_malformed
 from gateway.upstream.api import (
     CallbacksApi,
-    not_found,
     not_supported,
     page_locally,
     page_params,
     read_list,
-    validation_errors,
 )
 from gateway.upstream.client import JSON, UpstreamRejection
 from gateway.upstream.records import (
@@ -117,7 +115,7 @@ class Api2026(CallbacksApi):
             body["description"] = new.description
         if new.metadata is not None:
             body["metadata"] = new.metadata
-        created = await self._write("POST", DESTINATIONS, body, None, ())
+        created = await self.write_destination("POST", self.call(DESTINATIONS), body, ())
         if created.destination is None or not ids:
             return created
         links = await asyncio.gather(*(self._link(i, created.destination.id) for i in ids))
@@ -129,10 +127,12 @@ class Api2026(CallbacksApi):
         body = dict(changes)
         if "description" in body and body["description"] is None:
             body["description"] = ""  # this version refuses null: "" is how to clear it
-        return await self._write("PATCH", DESTINATION, body, destination_id, ("id",))
+        call = self.call(DESTINATION, id=destination_id)
+        return await self.write_destination("PATCH", call, body, ("id",))
 
     async def delete_destination(self, destination_id: str) -> WriteResult:
-        return await self._write("DELETE", DESTINATION, None, destination_id, ("id",))
+        call = self.call(DESTINATION, id=destination_id)
+        return await self.write_destination("DELETE", call, None, ("id",))
 
     async def _link(self, callback_id: str, destination_id: str) -> FieldError | None:
         """Add the destination to one callback; a field error naming it if that fails."""
@@ -149,23 +149,15 @@ class Api2026(CallbacksApi):
             return FieldError(_CALLBACK_IDS, f"{failed}: {exc.message}", FieldErrorCode.INVALID)
         return None
 
-    async def _write(
-        self,
-        method: str,
-        route: str,
-        body: dict[str, Any] | None,
-        destination_id: str | None,
-        fallback: tuple[str, ...],
-    ) -> WriteResult:
-        call = self.call(route) if destination_id is None else self.call(route, id=destination_id)
-        try:
-            record = await self.write(method, call, body)
-        except UpstreamRejection as rejection:
-            errors = _field_errors(rejection, fallback)
-            if errors is None:
-                raise
-            return WriteResult(None, tuple(errors))
-        return WriteResult(read_destination(record))
+    def bad_request_error(
+        self, rejection: UpstreamRejection, fallback: tuple[str, ...]
+    ) -> FieldError:
+        field = ("url",) if rejection.body.get("code") in _URL_CODES else fallback
+        return FieldError(field, rejection.message, FieldErrorCode.INVALID)
+
+    @staticmethod
+    def read_destination(raw: JSON) -> DestinationRecord:
+        return read_destination(raw)
 
 
 _UNKNOWN = FieldErrorCode.UNKNOWN_CALLBACK
@@ -173,20 +165,6 @@ _UNKNOWN = FieldErrorCode.UNKNOWN_CALLBACK
 
 def _id(record: DestinationRecord) -> str:
     return record.id
-
-
-def _field_errors(
-    rejection: UpstreamRejection, fallback: tuple[str, ...]
-) -> list[FieldError] | None:
-    if rejection.object_missing:
-        return not_found(rejection)
-    if rejection.status != 400:
-        return None
-    errors = validation_errors(rejection, {})
-    if errors is not None:
-        return errors
-    field = ("url",) if rejection.body.get("code") in _URL_CODES else fallback
-    return [FieldError(field, rejection.message, FieldErrorCode.INVALID)]
 
 
 def read_destination(raw: JSON) -> DestinationRecord:

@@ -47,6 +47,12 @@ class VersionSelector:
         return self.fixed or self.detected
 
     @property
+    def version(self) -> str | None:
+        """The display name of the version in use, when known."""
+        current = self.current
+        return None if current is None else current.version
+
+    @property
     def problem(self) -> str | None:
         """Why no version can be used (recently found), else None."""
         return None if self._none_served is None else self._none_served[1].message

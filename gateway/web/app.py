@@ -63,10 +63,9 @@ class Readiness:
             async with asyncio.timeout(READINESS_TIMEOUT):
                 return await self._check()
         except TimeoutError:
-            current = self.versions.current
             return {
                 "status": "unavailable",
-                "upstreamVersion": None if current is None else current.version,
+                "upstreamVersion": self.versions.version,
                 "reason": "The upstream did not answer in time.",
             }
 
@@ -74,8 +73,7 @@ class Readiness:
         if self.server_key is not None and self.versions.current is None:
             with contextlib.suppress(GatewayError):  # reported below
                 await detect_version(self.upstream(), self.versions, self.server_key)
-        current = self.versions.current
-        answer: dict[str, Any] = {"upstreamVersion": None if current is None else current.version}
+        answer: dict[str, Any] = {"upstreamVersion": self.versions.version}
         http = self.upstream().http
         try:
             response = await http.send(http.build_request("GET", "/", timeout=2.0), stream=True)
