@@ -32,6 +32,7 @@ class Settings:
     upstream_connect_timeout: float = 2.0
     upstream_retries: int = 2
     upstream_retry_deadline: float = 15.0
+    upstream_concurrency_per_credential: int = 32
     cache_ttl: float = 5.0
     cache_maxsize: int = 32_000_000
     max_depth: int = 10
@@ -99,6 +100,8 @@ DESCRIPTIONS: dict[str, str] = {
     "upstream_timeout": "seconds to wait for an upstream response",
     "upstream_connect_timeout": "seconds to wait for an upstream connection",
     "upstream_retries": "extra attempts for a failed GET (connect error, 429, 502-504)",
+    "upstream_concurrency_per_credential": "upstream requests one credential may have in flight; "
+    "the rest wait their turn (0: no limit)",
     "upstream_retry_deadline": "seconds a GET may take in total, retries included",
     "cache_ttl": "seconds an upstream GET response is reused; 0 disables the cache",
     "cache_maxsize": "bytes of upstream answers cached (and of whole results); 0 disables",

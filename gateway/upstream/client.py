@@ -29,6 +29,7 @@ from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.upstream.body import ACCEPT_ENCODING, send_bounded
 from gateway.upstream.cache import Fetched, ResponseCache
+from gateway.upstream.fairness import CredentialSlots
 
 JSON = Any
 Query = Sequence[tuple[str, str]]
@@ -96,6 +97,7 @@ class Upstream:
         self.settings = settings
         self.cache = cache
         self.metrics = metrics
+        self.slots = CredentialSlots(settings.upstream_concurrency_per_credential)
 
     async def get_dated(
         self,
@@ -193,6 +195,22 @@ class Upstream:
         return random.uniform(0, min(2.0, 0.1 * 2**attempt))  # noqa: S311
 
     async def _send(
+        self,
+        credential: Credential,
+        method: str,
+        call: Call,
+        query: str,
+        content: bytes | None,
+        deadline: float,
+        request_id: str | None,
+    ) -> httpx.Response:
+        """Send when this credential's turn comes; the wait is not the upstream's time."""
+        async with self.slots.hold(credential.fingerprint) as waited:
+            return await self._send_now(
+                credential, method, call, query, content, deadline + waited, request_id
+            )
+
+    async def _send_now(
         self,
         credential: Credential,
         method: str,

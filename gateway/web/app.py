@@ -172,6 +172,7 @@ def create_app(
     app.state.cache = cache
     app.state.metrics = metrics
     app.state.versions = versions
+    app.state.upstream = upstream
     manifest = (
         load_manifest(settings.persisted_queries_file) if settings.persisted_queries_file else {}
     )
