@@ -18,7 +18,13 @@ from gateway.schema.document_cache import SmallParserCache, SmallValidationCache
 from gateway.schema.limits import QueryLimits, limit_rules
 from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
-from gateway.schema.types import DATETIME_SCALAR, Callback, CallbackDestination
+from gateway.schema.types import (
+    DATETIME_SCALAR,
+    Callback,
+    CallbackDelivery,
+    CallbackDestination,
+    CallbackEvent,
+)
 from gateway.settings import Settings
 
 logger = logging.getLogger("gateway.errors")
@@ -73,6 +79,6 @@ def print_sdl() -> str:
 _TYPES: dict[str, Any] = {
     "query": Query,
     "mutation": Mutation,
-    "types": [CallbackDestination, Callback],
+    "types": [CallbackDestination, Callback, CallbackEvent, CallbackDelivery],
     "config": StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
 }

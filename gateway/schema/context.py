@@ -11,11 +11,16 @@ from strawberry.dataloader import DataLoader
 from gateway.schema.cost import RequestBudget
 from gateway.upstream.api import CallbacksApi
 from gateway.upstream.client import Credential, Upstream
-from gateway.upstream.records import CallbackRecord, DestinationRecord
+from gateway.upstream.records import (
+    CallbackRecord,
+    DeliveryRecord,
+    DestinationRecord,
+    EventRecord,
+)
 from gateway.upstream.session import UpstreamSession
 from gateway.upstream.versions import VersionSelector
 
-R = TypeVar("R", DestinationRecord, CallbackRecord)
+R = TypeVar("R", DestinationRecord, CallbackRecord, EventRecord, DeliveryRecord)
 
 
 class Context:
@@ -48,6 +53,10 @@ class Context:
         self.callbacks: DataLoader[str, CallbackRecord | None] = DataLoader(
             load_fn=self._load_callbacks
         )
+        self.events: DataLoader[str, EventRecord | None] = DataLoader(load_fn=self._load_events)
+        self.deliveries: DataLoader[str, DeliveryRecord | None] = DataLoader(
+            load_fn=self._load_deliveries
+        )
 
     @property
     def oldest_data(self) -> float:
@@ -71,6 +80,12 @@ class Context:
     def prime_callbacks(self, records: Iterable[CallbackRecord]) -> None:
         _prime(self.callbacks, records)
 
+    def prime_events(self, records: Iterable[EventRecord]) -> None:
+        _prime(self.events, records)
+
+    def prime_deliveries(self, records: Iterable[DeliveryRecord]) -> None:
+        _prime(self.deliveries, records)
+
     async def all_callbacks(self) -> list[CallbackRecord]:
         """Every callback of the instance, fetched once per request."""
         records = await (await self.api()).all_callbacks()
@@ -87,6 +102,16 @@ class Context:
         api = await self.api()
         return await _each(api.get_callback(i) for i in ids)
 
+    async def _load_events(self, keys: Sequence[str]) -> list[EventRecord | Exception | None]:
+        api = await self.api()
+        return await _each(api.get_event(k) for k in keys)
+
+    async def _load_deliveries(
+        self, keys: Sequence[str]
+    ) -> list[DeliveryRecord | Exception | None]:
+        api = await self.api()
+        return await _each(api.get_delivery(k) for k in keys)
+
 
 async def _each(lookups: Iterable[Awaitable[R | None]]) -> list[R | Exception | None]:
     """Run lookups concurrently; each failure goes to its own caller."""
@@ -99,4 +124,8 @@ async def _each(lookups: Iterable[Awaitable[R | None]]) -> list[R | Exception | 
 
 def _prime(loader: DataLoader[str, R | None], records: Iterable[R]) -> None:
     for record in records:
-        loader.prime(record.id, record, force=True)
+        loader.prime(_key(record), record, force=True)
+
+
+def _key(record: DestinationRecord | CallbackRecord | EventRecord | DeliveryRecord) -> str:
+    return record.key if isinstance(record, EventRecord | DeliveryRecord) else record.id

@@ -44,13 +44,19 @@ from graphql import (
 )
 
 from gateway.errors import ErrorCode, GatewayError, too_complex
-from gateway.upstream.api import MAX_CALLBACK_PAGES, WALK_PAGE_SIZE
+from gateway.upstream.api import MAX_CALLBACK_PAGES, MAX_EVENT_DELIVERIES, WALK_PAGE_SIZE
 
 DEFAULT_PAGE = 20
 # Context.all_callbacks reads at most this many pages of 100 (2,000 callbacks).
 CALLBACK_WALK_PAGES = MAX_CALLBACK_PAGES
 CALLBACK_WALK_ITEMS = CALLBACK_WALK_PAGES * WALK_PAGE_SIZE
 _BY_ID = {"node", "callbackDestination", "callback"}
+# Objects one lookup away from their parent (a DataLoader fetch by id each).
+_LOOKUPS = {
+    ("CallbackDelivery", "event"),
+    ("CallbackDelivery", "destination"),
+    ("CallbackEvent", "callback"),
+}
 _ITEMS = {"edges", "nodes"}  # the fields of a connection that hold its page of items
 
 Composite = GraphQLObjectType | GraphQLInterfaceType
@@ -198,8 +204,10 @@ class UpstreamCost:
         elif root and name == "nodes":
             own = multiplier = self._count(node, "ids")
             listed = True
-        elif root and name in _BY_ID:
+        elif (root and name in _BY_ID) or (parent.name, name) in _LOOKUPS:
             own = 1
+        elif parent.name == "CallbackEvent" and name == "deliveries":
+            own, multiplier, listed = 1, MAX_EVENT_DELIVERIES, True
         elif parent.name == "CallbackSelection" and name == "callbacks":
             self.walks_callbacks = True
             own, multiplier, listed = 1, self.callbacks_per_selection, True

@@ -15,10 +15,17 @@ from typing import Literal
 from gateway.errors import bad_input
 from gateway.upstream.records import SAFE_ID
 
-NodeType = Literal["CallbackDestination", "Callback"]
+NodeType = Literal["CallbackDestination", "Callback", "CallbackEvent", "CallbackDelivery"]
 
-PREFIXES: dict[str, NodeType] = {"cld_": "CallbackDestination", "clb_": "Callback"}
-NODE_TYPES: tuple[NodeType, ...] = ("CallbackDestination", "Callback")
+PREFIXES: dict[str, NodeType] = {
+    "cld_": "CallbackDestination",
+    "clb_": "Callback",
+    "cbe_": "CallbackEvent",
+    "cbn_": "CallbackDelivery",
+}
+NODE_TYPES: tuple[NodeType, ...] = tuple(PREFIXES.values())
+# Events and deliveries of some versions are found by two ids (`<callback id>:<id>`).
+_COMPOSITE: frozenset[NodeType] = frozenset({"CallbackEvent", "CallbackDelivery"})
 _RAW_ID = re.compile(r"[a-z][a-z0-9]{0,15}_[0-9A-Za-z][0-9A-Za-z_.~-]{0,180}")
 _MAX_ID_LENGTH = 300
 
@@ -35,8 +42,9 @@ def _parse(value: str) -> tuple[NodeType | None, str]:
         decoded = _decode(value)
         if decoded is not None:
             node_type, _, upstream_id = decoded.partition(":")
-            if node_type in NODE_TYPES and SAFE_ID.fullmatch(upstream_id):
-                kind = PREFIXES.get(upstream_id[:4], node_type)
+            if node_type in NODE_TYPES and _well_formed(node_type, upstream_id):
+                own_id = upstream_id.rpartition(":")[2]  # a composite id: its own part
+                kind = PREFIXES.get(own_id[:4], node_type)
                 if kind == node_type:
                     return kind, upstream_id
     raise bad_input(f"Malformed id {_preview(value)}: expected a global id or a raw upstream id.")
@@ -59,6 +67,11 @@ def expect_id(value: str, node_type: NodeType) -> str:
     if kind is not None and kind != node_type:
         raise bad_input(f"Id {_preview(value)} is a {kind} id, expected a {node_type} id.")
     return upstream_id
+
+
+def _well_formed(node_type: str, upstream_id: str) -> bool:
+    parts = upstream_id.split(":") if node_type in _COMPOSITE else [upstream_id]
+    return len(parts) <= 2 and all(SAFE_ID.fullmatch(part) for part in parts)
 
 
 def _decode(value: str) -> str | None:

@@ -14,7 +14,12 @@ from gateway.schema.context import Context
 from gateway.schema.cursors import ConnectionKey
 from gateway.schema.ids import expect_id
 from gateway.schema.pagination import Page, PageRequest, page_request, to_page
-from gateway.upstream.records import CallbackRecord, DestinationRecord
+from gateway.upstream.records import (
+    CallbackRecord,
+    DeliveryRecord,
+    DestinationRecord,
+    EventRecord,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +72,29 @@ async def destinations_of(
     api = await context.api()
     page = to_page(request, await api.destinations_of(callback, request.query))
     context.prime_destinations(page.items)
+    return key, page
+
+
+async def event_page(
+    context: Context, callback: CallbackRecord, args: PageArgs
+) -> tuple[ConnectionKey, Page[EventRecord]]:
+    key = ConnectionKey("events", args.order, (callback.id,))
+    request = _request(context, key, args)
+    api = await context.api()
+    page = to_page(request, await api.list_events(callback, request.query))
+    context.prime_events(page.items)
+    return key, page
+
+
+async def delivery_page(
+    context: Context, destination: DestinationRecord, args: PageArgs, status: str | None
+) -> tuple[ConnectionKey, Page[DeliveryRecord]]:
+    filters = (destination.id,) if status is None else (destination.id, status)
+    key = ConnectionKey("deliveries", args.order, filters)
+    request = _request(context, key, args)
+    api = await context.api()
+    page = to_page(request, await api.list_deliveries(destination, request.query, status))
+    context.prime_deliveries(page.items)
     return key, page
 
 

@@ -11,8 +11,10 @@ from gateway.schema.lists import PageArgs, callback_page, check_count, destinati
 from gateway.schema.types import (
     Callback,
     CallbackConnection,
+    CallbackDelivery,
     CallbackDestination,
     CallbackDestinationConnection,
+    CallbackEvent,
     Info,
     Node,
     SortOrder,
@@ -22,10 +24,17 @@ from gateway.schema.types import (
 
 
 async def load_node(info: Info, node_type: NodeType, upstream_id: str) -> Node | None:
+    context = info.context
     if node_type == "CallbackDestination":
-        destination = await info.context.destinations.load(upstream_id)
+        destination = await context.destinations.load(upstream_id)
         return None if destination is None else CallbackDestination.from_record(destination)
-    callback = await info.context.callbacks.load(upstream_id)
+    if node_type == "CallbackEvent":
+        event = await context.events.load(upstream_id)
+        return None if event is None else CallbackEvent.from_record(event)
+    if node_type == "CallbackDelivery":
+        delivery = await context.deliveries.load(upstream_id)
+        return None if delivery is None else CallbackDelivery.from_record(delivery)
+    callback = await context.callbacks.load(upstream_id)
     return None if callback is None else Callback.from_record(callback)
 
 

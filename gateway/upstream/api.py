@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from gateway.errors import upstream_malformed
@@ -17,8 +17,10 @@ from gateway.upstream.client import JSON, Call, UpstreamRejection
 from gateway.upstream.records import (
     SAFE_ID,
     CallbackRecord,
+    DeliveryRecord,
     DestinationChanges,
     DestinationRecord,
+    EventRecord,
     FieldError,
     FieldErrorCode,
     NewDestination,
@@ -32,6 +34,8 @@ from gateway.upstream.session import UpstreamSession
 T = TypeVar("T")
 MAX_CALLBACK_PAGES = 20  # the walk over every callback reads at most 2,000 of them
 WALK_PAGE_SIZE = 100  # callbacks per page of that walk
+MAX_FILTER_PAGES = 10  # upstream pages read to fill one page filtered here
+MAX_EVENT_DELIVERIES = 100  # deliveries listed for one event
 
 
 class CallbacksApi(abc.ABC):
@@ -76,6 +80,29 @@ class CallbacksApi(abc.ABC):
     @abc.abstractmethod
     async def selection_of(self, destination: DestinationRecord) -> Selection:
         """Which callbacks `destination` receives."""
+
+    # --- the delivery log ----------------------------------------------------------------
+
+    @abc.abstractmethod
+    async def list_events(
+        self, callback: CallbackRecord, page: PageQuery
+    ) -> RecordPage[EventRecord]: ...
+
+    @abc.abstractmethod
+    async def get_event(self, key: str) -> EventRecord | None: ...
+
+    @abc.abstractmethod
+    async def list_deliveries(
+        self, destination: DestinationRecord, page: PageQuery, status: str | None
+    ) -> RecordPage[DeliveryRecord]:
+        """The deliveries to one destination, with this status when given."""
+
+    @abc.abstractmethod
+    async def get_delivery(self, key: str) -> DeliveryRecord | None: ...
+
+    @abc.abstractmethod
+    async def deliveries_of_event(self, event: EventRecord) -> list[DeliveryRecord]:
+        """The deliveries of one event (at most MAX_EVENT_DELIVERIES)."""
 
     async def all_callbacks(self) -> list[CallbackRecord]:
         """Every callback of the instance (up to MAX_CALLBACK_PAGES pages), once per request."""
@@ -225,6 +252,42 @@ def page_locally(items: Sequence[T], id_of: Callable[[T], str], page: PageQuery)
         return RecordPage(chosen, len(head) > len(chosen), more_after)
     chosen = list(ordered[: page.limit])
     return RecordPage(chosen, False, len(ordered) > len(chosen))
+
+
+def merge_pages(
+    pages: Sequence[RecordPage[T]], id_of: Callable[[T], str], page: PageQuery
+) -> RecordPage[T]:
+    """One page of several upstream lists read with the same `page` query: the first
+    `page.limit` of their union, in order (ids sort by creation time across lists). Each
+    list gave its own first `limit` past the cursor, so none of the union's is missing."""
+    items = {id_of(item): item for found in pages for item in found.items}
+    ordered = sorted(items.values(), key=id_of, reverse=page.order == "desc")
+    chosen = ordered[: page.limit]
+    more_after = len(ordered) > len(chosen) or any(p.has_more_after for p in pages)
+    return RecordPage(chosen, any(p.has_more_before for p in pages), more_after)
+
+
+async def filtered_page(
+    fetch: Callable[[PageQuery], Awaitable[RecordPage[T]]],
+    keep: Callable[[T], bool],
+    id_of: Callable[[T], str],
+    page: PageQuery,
+) -> RecordPage[T]:
+    """A page of the items `keep` accepts, for a list the upstream cannot filter: reads
+    pages forward until `page.limit` are kept (at most MAX_FILTER_PAGES pages; past that,
+    more is assumed to follow). `before` is never asked here: backward pages come as
+    `after` in the opposite order (gateway.schema.pagination)."""
+    kept: list[T] = []
+    query = PageQuery(WALK_PAGE_SIZE, page.order, after=page.after)
+    more = False
+    for _ in range(MAX_FILTER_PAGES):
+        found = await fetch(query)
+        kept.extend(item for item in found.items if keep(item))
+        more = found.has_more_after
+        if len(kept) > page.limit or not more or not found.items:
+            break
+        query = PageQuery(WALK_PAGE_SIZE, page.order, after=id_of(found.items[-1]))
+    return RecordPage(kept[: page.limit], page.after is not None, len(kept) > page.limit or more)
 
 
 def validation_errors(

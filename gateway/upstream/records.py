@@ -80,6 +80,58 @@ class CallbackRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class EventRecord:
+    """An event a callback received. `key` finds it again (the version decides its form)."""
+
+    key: str
+    id: str
+    callback_id: str | None  # None where the version does not say
+    type: str | None
+    status: str | None
+    payload: JSON | None
+    created_at: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptRecord:
+    """One HTTP attempt of a delivery (API 2025-01-01 keeps them)."""
+
+    index: int
+    status: str
+    url: str | None
+    method: str | None
+    request_headers: JSON | None
+    request_body: str | None
+    response_status: int | None
+    response_headers: JSON | None
+    response_body: str | None
+    error: str | None
+    duration_ms: int | None
+    created_at: datetime.datetime
+
+
+DELIVERY_STATUSES = ("pending", "delivered", "retrying", "failed")
+
+
+@dataclasses.dataclass(frozen=True)
+class DeliveryRecord:
+    """One event delivered (or being delivered) to one destination."""
+
+    key: str
+    id: str
+    status: str  # one of DELIVERY_STATUSES
+    url: str | None
+    destination_id: str | None  # None where the version does not say
+    event_key: str | None
+    error: str | None
+    attempt_count: int
+    last_attempt_at: datetime.datetime | None
+    next_attempt_at: datetime.datetime | None
+    created_at: datetime.datetime
+    attempts: tuple[AttemptRecord, ...] | None  # None where the version keeps none
+
+
+@dataclasses.dataclass(frozen=True)
 class PageQuery:
     """One page of an upstream list: `after` or `before` an item id, in `order`."""
 
@@ -155,6 +207,12 @@ def read_datetime(value: object) -> datetime.datetime:
 
 def optional_datetime(value: object) -> datetime.datetime | None:
     return None if value is None else read_datetime(value)
+
+
+def optional_int(value: object) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError("expected an integer or null")
 
 
 def read_str(value: object) -> str:

@@ -26,7 +26,10 @@ from typing import Any
 
 from gateway.errors import GatewayError, upstream_malformed
 from gateway.upstream.api import (
+    MAX_EVENT_DELIVERIES,
+    WALK_PAGE_SIZE,
     CallbacksApi,
+    merge_pages,
     not_supported,
     page_locally,
     page_params,
@@ -34,9 +37,12 @@ from gateway.upstream.api import (
 )
 from gateway.upstream.client import JSON, UpstreamRejection
 from gateway.upstream.records import (
+    DELIVERY_STATUSES,
     CallbackRecord,
+    DeliveryRecord,
     DestinationChanges,
     DestinationRecord,
+    EventRecord,
     FieldError,
     FieldErrorCode,
     NewDestination,
@@ -46,6 +52,7 @@ from gateway.upstream.records import (
     Selection,
     WriteResult,
     checked_id,
+    optional_datetime,
     optional_str,
     read_datetime,
     read_str,
@@ -55,6 +62,11 @@ DESTINATIONS = "/callback-destinations"
 DESTINATION = "/callback-destinations/{id}"
 CALLBACKS = "/callbacks"
 CALLBACK = "/callbacks/{id}"
+EVENTS = "/callbacks/{callback}/events"
+EVENT = "/callbacks/{callback}/events/{id}"
+NOTIFICATIONS = "/callbacks/{callback}/notifications"
+NOTIFICATION = "/callbacks/{callback}/notifications/{id}"
+_EVENT_PAGES = 3  # pages of a callback's notifications read for one event's deliveries
 _URL_CODES = {"invalid_callback_destination_url", "invalid_webhook_destination_url"}
 _CALLBACK_IDS = ("callbacks", "callbackIds")
 
@@ -149,6 +161,61 @@ class Api2026(CallbacksApi):
             return FieldError(_CALLBACK_IDS, f"{failed}: {exc.message}", FieldErrorCode.INVALID)
         return None
 
+    async def list_events(
+        self, callback: CallbackRecord, page: PageQuery
+    ) -> RecordPage[EventRecord]:
+        body = await self.get(self.call(EVENTS, callback=callback.id), page_params(page))
+        return read_list(body, read_event, page.limit)
+
+    async def get_event(self, key: str) -> EventRecord | None:
+        parts = _split(key)
+        if parts is None:
+            return None
+        body = await self.get_object(self.call(EVENT, callback=parts[0], id=parts[1]))
+        return None if body is None else read_event(body)
+
+    async def list_deliveries(
+        self, destination: DestinationRecord, page: PageQuery, status: str | None
+    ) -> RecordPage[DeliveryRecord]:
+        """Listed per callback here: one list per callback that holds the destination,
+        merged page by page."""
+        callbacks = [c for c in await self.all_callbacks() if destination.id in c.destination_ids]
+        params = [*page_params(page), ("destination_id", destination.id)]
+        if status is not None:
+            params.append(("status", status))
+        pages = await asyncio.gather(
+            *(self._deliveries(c.id, params, page.limit) for c in callbacks)
+        )
+        return merge_pages(pages, _delivery_id, page)
+
+    async def get_delivery(self, key: str) -> DeliveryRecord | None:
+        parts = _split(key)
+        if parts is None:
+            return None
+        call = self.call(NOTIFICATION, callback=parts[0], id=parts[1])
+        body = await self.get_object(call)
+        return None if body is None else read_delivery(body, parts[0])
+
+    async def deliveries_of_event(self, event: EventRecord) -> list[DeliveryRecord]:
+        """No event filter in this version: the callback's notifications, kept by event."""
+        if event.callback_id is None:
+            return []
+        found: list[DeliveryRecord] = []
+        page = PageQuery(WALK_PAGE_SIZE, "desc")
+        for _ in range(_EVENT_PAGES):
+            listed = await self._deliveries(event.callback_id, page_params(page), page.limit)
+            found.extend(d for d in listed.items if d.event_key == event.key)
+            if not listed.items or not listed.has_more_after:
+                break
+            page = PageQuery(WALK_PAGE_SIZE, "desc", after=listed.items[-1].id)
+        return found[:MAX_EVENT_DELIVERIES]
+
+    async def _deliveries(
+        self, callback_id: str, params: list[tuple[str, str]], limit: int
+    ) -> RecordPage[DeliveryRecord]:
+        body = await self.get(self.call(NOTIFICATIONS, callback=callback_id), params)
+        return read_list(body, lambda raw: read_delivery(raw, callback_id), limit)
+
     def bad_request_error(
         self, rejection: UpstreamRejection, fallback: tuple[str, ...]
     ) -> FieldError:
@@ -187,6 +254,66 @@ def read_destination(raw: JSON) -> DestinationRecord:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         raise upstream_malformed("callback destination") from None
+
+
+def _split(key: str) -> tuple[str, str] | None:
+    """A delivery-log key of this version, `<callback id>:<id>` (reads need both); None
+    for a key of another version, which names nothing here."""
+    callback_id, _, own_id = key.partition(":")
+    return (callback_id, own_id) if own_id else None
+
+
+def _delivery_id(record: DeliveryRecord) -> str:
+    return record.id
+
+
+def read_event(raw: JSON) -> EventRecord:
+    try:
+        callback_id = checked_id(raw["callback_id"], "callback")
+        event_id = checked_id(raw["id"], "callback event")
+        output = raw.get("output")
+        return EventRecord(
+            key=f"{callback_id}:{event_id}",
+            id=event_id,
+            callback_id=callback_id,
+            type=optional_str(raw.get("type")),
+            status=optional_str(raw.get("delivery_status")),
+            payload=raw.get("input") if output is None else output,
+            created_at=read_datetime(raw["created_at"]),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise upstream_malformed("callback event") from None
+
+
+def read_delivery(raw: JSON, callback_id: str) -> DeliveryRecord:
+    try:
+        notification_id = checked_id(raw["id"], "callback notification")
+        status = read_str(raw["status"])
+        if status not in DELIVERY_STATUSES:
+            raise ValueError(status)
+        event = raw.get("event")
+        destination = raw.get("destination")
+        error = raw.get("error")
+        webhook = destination.get("webhook") if isinstance(destination, dict) else None
+        attempts = raw.get("attempt_count")
+        if not isinstance(attempts, int):
+            raise TypeError("attempt_count")
+        return DeliveryRecord(
+            key=f"{callback_id}:{notification_id}",
+            id=notification_id,
+            status=status,
+            url=optional_str(webhook.get("url")) if isinstance(webhook, dict) else None,
+            destination_id=checked_id(destination["id"], "destination") if destination else None,
+            event_key=f"{callback_id}:{checked_id(event['id'], 'event')}" if event else None,
+            error=optional_str(error.get("message")) if isinstance(error, dict) else None,
+            attempt_count=attempts,
+            last_attempt_at=optional_datetime(raw.get("last_attempt_at")),
+            next_attempt_at=optional_datetime(raw.get("next_attempt_at")),
+            created_at=read_datetime(raw["created_at"]),
+            attempts=None,  # this version keeps no per-attempt HTTP log
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise upstream_malformed("callback notification") from None
 
 
 def read_callback(raw: JSON) -> CallbackRecord:
