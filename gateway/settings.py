@@ -57,6 +57,7 @@ class Settings:
     persisted_queries_file: str | None = None
     safelist_only: bool = False
     cors_origins: tuple[str, ...] = ()
+    poll_interval: float = 2.0
     log_level: str = "INFO"
 
     @classmethod
@@ -127,5 +128,6 @@ DESCRIPTIONS: dict[str, str] = {
     "persisted_queries_file": "persisted queries manifest (Apollo JSON or {sha256: query})",
     "safelist_only": "run only the manifest's documents (safelist mode)",
     "cors_origins": "comma-separated origins allowed by CORS; empty = none",
+    "poll_interval": "seconds between upstream polls of a watched destination (subscriptions)",
     "log_level": "logging level",
 }

@@ -18,6 +18,7 @@ from gateway.schema.document_cache import SmallParserCache, SmallValidationCache
 from gateway.schema.limits import QueryLimits, limit_rules
 from gateway.schema.mutations import Mutation
 from gateway.schema.query import Query
+from gateway.schema.subscription import Subscription
 from gateway.schema.types import (
     DATETIME_SCALAR,
     Callback,
@@ -79,6 +80,7 @@ def print_sdl() -> str:
 _TYPES: dict[str, Any] = {
     "query": Query,
     "mutation": Mutation,
+    "subscription": Subscription,
     "types": [CallbackDestination, Callback, CallbackEvent, CallbackDelivery],
     "config": StrawberryConfig(scalar_map={datetime.datetime: DATETIME_SCALAR}),
 }

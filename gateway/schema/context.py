@@ -9,6 +9,7 @@ from typing import TypeVar
 from strawberry.dataloader import DataLoader
 
 from gateway.schema.cost import RequestBudget
+from gateway.schema.watch import DeliveryWatches
 from gateway.upstream.api import CallbacksApi
 from gateway.upstream.client import Credential, Upstream
 from gateway.upstream.records import (
@@ -35,6 +36,7 @@ class Context:
         read_cache: bool = True,
         request_id: str | None = None,
         budget: RequestBudget | None = None,
+        watches: DeliveryWatches | None = None,
     ) -> None:
         self.settings = upstream.settings
         self.budget = budget  # upstream requests this HTTP request may still make
@@ -46,6 +48,8 @@ class Context:
             on_request=None if budget is None else budget.use,
         )
         self.versions = versions
+        self.watches = watches  # subscriptions' shared polls (WebSocket connections only)
+        self.connection_params: dict[str, object] = {}  # graphql-transport-ws connection_init
         self._api: asyncio.Future[CallbacksApi] | None = None
         self.destinations: DataLoader[str, DestinationRecord | None] = DataLoader(
             load_fn=self._load_destinations

@@ -15,10 +15,12 @@ import httpx
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
+from starlette.routing import WebSocketRoute
 
 from gateway.errors import ErrorCode, GatewayError
 from gateway.metrics import Metrics
 from gateway.schema.build import build_schema
+from gateway.schema.watch import DeliveryWatches
 from gateway.settings import Settings
 from gateway.upstream.cache import ResponseCache
 from gateway.upstream.client import Credential, Upstream
@@ -29,6 +31,7 @@ from gateway.web.graphiql import ASSETS_ROUTE, GraphiQL
 from gateway.web.http import EXAMPLE_QUERY, GraphQLEndpoint
 from gateway.web.persisted import PersistedQueries, load_manifest
 from gateway.web.result_cache import ResultCache
+from gateway.web.websocket import GraphQLWebSocket
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
 READINESS_TIMEOUT = 5.0  # seconds the whole probe may take (version detection included)
@@ -181,9 +184,10 @@ def create_app(
     )
     results = ResultCache(ttl=settings.cache_ttl, max_bytes=settings.cache_maxsize)
     metrics.watch_caches(cache.stats, results.stats)
-    endpoint = GraphQLEndpoint(
-        build_schema(settings), settings, metrics, upstream, versions, persisted, results
-    )
+    schema = build_schema(settings)
+    endpoint = GraphQLEndpoint(schema, settings, metrics, upstream, versions, persisted, results)
+    watches = DeliveryWatches(upstream, versions, settings.poll_interval)
+    app.state.watches = watches
 
     if emulator is not None:  # embedded: GraphiQL opens with the emulator's demo key
         from gateway.emulator import DEMO_API_KEY
@@ -194,6 +198,9 @@ def create_app(
     # Plain Starlette routes: FastAPI's dependency solving would cost as much as a cache hit.
     app.add_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
     app.add_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
+    app.router.routes.append(
+        WebSocketRoute("/graphql", GraphQLWebSocket(schema, settings, upstream, versions, watches))
+    )
 
     app.add_api_route(
         ASSETS_ROUTE, endpoint.ide.asset, methods=["GET", "HEAD"], include_in_schema=False

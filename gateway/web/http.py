@@ -334,9 +334,13 @@ def _request_id(request: Request) -> str:
 
 
 def _credential(request: Request, settings: Settings) -> Credential | None:
-    """The caller's credential. Only `Bearer <token>` is valid (as upstream): another
-    spelling (`bearer`, two spaces, ...) would be another cache identity for the same key."""
-    header = request.headers.get("authorization", "")
+    return caller_credential(request.headers.get("authorization", ""), settings)
+
+
+def caller_credential(header: str, settings: Settings) -> Credential | None:
+    """The caller's credential from its Authorization value, else the server key's. Only
+    `Bearer <token>` is valid (as upstream): another spelling (`bearer`, two spaces, ...)
+    would be another cache identity for the same key."""
     if header:
         if not _BEARER.fullmatch(header):
             raise GatewayError(
