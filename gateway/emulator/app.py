@@ -42,9 +42,11 @@ Where this differs from ``../shared/upstream-contract.md`` (the source wins):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import NamedTuple
 from urllib.parse import parse_qs, parse_qsl
@@ -56,7 +58,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.emulator import routes_v2025, routes_v2026
+from gateway.emulator import routes_dev, routes_v2025, routes_v2026
 from gateway.emulator.auth import KeyRing, extract_token
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.context import Context, RouteSpec, now_ms
@@ -69,6 +71,7 @@ from gateway.emulator.errors import (
 )
 from gateway.emulator.ids import new_request_id
 from gateway.emulator.ratelimit import RateLimiter
+from gateway.emulator.sender import Sender
 from gateway.emulator.store import Store
 from gateway.emulator.validation import parse_body, parse_query
 from gateway.emulator.versions import (
@@ -138,8 +141,15 @@ _TABLES: dict[ApiVersion, tuple[tuple[re.Pattern[str], RouteSpec], ...]] = {
 }
 
 
+#: Development-only routes (``routes_dev.py``), served at the root path only.
+_DEV_TABLES: dict[ApiVersion, tuple[tuple[re.Pattern[str], RouteSpec], ...]] = {
+    V2025: tuple((_compile(spec.path), spec) for spec in routes_dev.DEV_ROUTES_V2025),
+    V2026: tuple((_compile(spec.path), spec) for spec in routes_dev.DEV_ROUTES_V2026),
+}
+
+
 def _route(version: ApiVersion, method: str, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
-    for pattern, spec in _TABLES[version]:
+    for pattern, spec in (*_DEV_TABLES[version], *_TABLES[version]):
         if spec.method == method:
             match = pattern.fullmatch(path)
             if match:
@@ -172,6 +182,8 @@ class _Pipeline:
         self.limiter = limiter
         self.default_version = default_version
         self.served_versions = served_versions
+        #: Wakes the delivery worker once the lifespan has started it.
+        self.wake: Callable[[], None] = lambda: None
 
     async def handle(self, request: Request) -> Response:
         path = get_route_path(request.scope) or "/"
@@ -221,6 +233,7 @@ class _Pipeline:
                 body,
                 parse_query(request.url.query),
                 parse_qsl(request.url.query, keep_blank_values=True),
+                self.wake,
             )
             if not spec.authorized_by_operation:
                 ctx.authorize(spec.scope)
@@ -304,8 +317,23 @@ def create_app(config: EmulatorConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
+        sender = Sender(
+            store,
+            retry_scale=config.retry_scale,
+            events_every=config.events_every,
+            concurrency=config.delivery_concurrency,
+        )
+        task = asyncio.create_task(sender.run(), name="emulator-deliveries")
+        pipeline.wake = sender.wake
+        app.state.sender = sender
+        try:
+            yield
+        finally:
+            pipeline.wake = lambda: None
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            store.close()
 
     app = FastAPI(
         title="Metorial Callback Destinations emulator",

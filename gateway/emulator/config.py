@@ -26,6 +26,10 @@ class EmulatorConfig:
 
     ``api_version`` is the version a request gets when it names no served version key;
     ``served_versions`` are the versions whose key is honoured (it must include the default).
+
+    Deliveries (``sender.py``): ``retry_scale`` multiplies the retry backoff (``0.001`` makes
+    the 2 s first retry 2 ms); ``events_every`` (seconds, ``None`` = off) creates an event on
+    every active callback that often; ``delivery_concurrency`` caps attempts in flight.
     """
 
     db_path: str = DEFAULT_DB_PATH
@@ -35,6 +39,9 @@ class EmulatorConfig:
     rate_limit: int = 5000
     api_version: ApiVersion = DEFAULT_VERSION
     served_versions: tuple[ApiVersion, ...] = VERSIONS
+    retry_scale: float = 1.0
+    events_every: float | None = None
+    delivery_concurrency: int = 8
 
     def __post_init__(self) -> None:
         if not self.db_path:
@@ -45,6 +52,12 @@ class EmulatorConfig:
             raise ValueError("latency_ms must be >= 0")
         if self.rate_limit < 1:
             raise ValueError("rate_limit must be >= 1")
+        if not 0 <= self.retry_scale < float("inf"):
+            raise ValueError("retry_scale must be a finite number >= 0")
+        if self.events_every is not None and not 0 < self.events_every < float("inf"):
+            raise ValueError("events_every must be a finite number > 0 (or None)")
+        if self.delivery_concurrency < 1:
+            raise ValueError("delivery_concurrency must be >= 1")
         served = tuple(dict.fromkeys(self.served_versions))
         for version in (self.api_version, *served):
             if version not in VERSIONS:

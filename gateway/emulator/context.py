@@ -42,6 +42,8 @@ class Context:
     query: dict[str, object]
     #: The raw ``(name, value)`` pairs of the query string.
     pairs: list[tuple[str, str]] = field(default_factory=list)
+    #: Tells the delivery worker that notifications are due (``sender.Sender.wake``).
+    wake: Callable[[], None] = field(default=lambda: None)
 
     @property
     def instance_id(self) -> str:

@@ -16,11 +16,19 @@ active ALL destinations (they receive its events), by id; a 2025 callback shows 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from gateway.emulator.deliveries import CallbackEvent, Notification, webhook_request_id
+from gateway.emulator.deliveries import (
+    MA_STATUS,
+    CallbackEvent,
+    EventStats,
+    Notification,
+    NotificationDetail,
+    webhook_request_id,
+)
 from gateway.emulator.pagination import Page
 from gateway.emulator.store import Callback, CallbackDetail, Deployment, Destination
 
@@ -31,8 +39,10 @@ __all__ = [
     "present_destination",
     "present_destination_v2026",
     "present_event",
+    "present_event_v2026",
     "present_list",
     "present_notification",
+    "present_notification_v2026",
 ]
 
 T = TypeVar("T")
@@ -172,8 +182,9 @@ def present_notification(notification: Notification) -> dict[str, object]:
     """``presenters/implementation/callbackNotification.ts``.
 
     ``webhook_request`` is null when the notification has no url; its ``id`` is a shadow id
-    (``cnawh...``); request headers are stored empty by ``sendEvent.ts``; ``response_status``
-    is -1 and ``response_body`` null when the request failed without a response.
+    (``cnawh...``); ``request_headers`` are the headers the emulator sent (``{}`` for attempts
+    it did not send itself); ``response_status`` is -1 and ``response_body`` null when the
+    request failed without a response.
     """
     attempts = []
     for attempt in sorted(notification.attempts, key=lambda item: item.index):
@@ -185,7 +196,7 @@ def present_notification(notification: Notification) -> dict[str, object]:
                 "url": notification.url,
                 "request_method": "POST",
                 "request_body": notification.request_body,
-                "request_headers": {},
+                "request_headers": dict(attempt.request_headers),
                 "response_status": attempt.response_status,
                 "response_body": attempt.response_body,
                 "response_headers": dict(attempt.response_headers),
@@ -211,6 +222,132 @@ def present_notification(notification: Notification) -> dict[str, object]:
         "url": notification.url,
         "attempts": attempts,
         "created_at": iso_ms(notification.created_ms),
+    }
+
+
+# --- 2026-02-01 (MA) delivery log -----------------------------------------------------------
+
+#: The delivery policy MA's nested ``destination.retry`` describes (``sender.py``).
+MA_RETRY = {"type": "exponential", "max_attempts": 21, "delay_seconds": 2}
+
+
+def _json_object(text: str | None) -> dict[str, object]:
+    """A stored payload as MA's ``input``/``output`` object (``{"value": x}`` for non-objects)."""
+    value = json.loads(text) if text else {}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def event_delivery_status(stats: EventStats) -> str:
+    """MA ``callback.event.delivery_status``: ``skipped`` without notifications, ``pending``
+    while one is pending or retrying, ``sent`` when all succeeded, else ``failed``."""
+    if stats.total == 0:
+        return "skipped"
+    if stats.open:
+        return "pending"
+    return "sent" if stats.succeeded == stats.total else "failed"
+
+
+def present_event_v2026(event: CallbackEvent, stats: EventStats) -> dict[str, object]:
+    """``callback.event`` (contract-2026 §5.6). ``trigger_key`` is the event type,
+    ``source_id`` the constant ``"emulator"``, ``callback_instance_id`` null; ``input`` and
+    ``output`` are the payload."""
+    return {
+        "object": "callback.event",
+        "id": event.id,
+        "type": event.type,
+        "source_id": "emulator",
+        "trigger_key": event.type,
+        "input": _json_object(event.payload_incoming),
+        "output": _json_object(event.payload_outgoing),
+        "delivery_status": event_delivery_status(stats),
+        "callback_id": event.callback_id,
+        "callback_instance_id": None,
+        "created_at": iso_ms(event.created_ms),
+    }
+
+
+def _ma_error(notification: Notification) -> dict[str, object] | None:
+    """The last attempt's failure while the notification is not delivered."""
+    if notification.status == "succeeded" or not notification.attempts:
+        return None
+    last = max(notification.attempts, key=lambda item: item.index)
+    if last.status == "succeeded":
+        return None
+    if last.request_error is not None:
+        return {"code": "request_failed", "message": last.request_error}
+    return {
+        "code": "unexpected_status",
+        "message": f"The destination answered HTTP {last.response_status}.",
+    }
+
+
+def present_notification_v2026(detail: NotificationDetail) -> dict[str, object]:
+    """``callback.notification`` (contract-2026 §5.6). The nested ``destination.id`` (and its
+    ``webhook.id``) is the ``callback.destination`` id (the contract leaves open whether MA
+    shows the delivery service's own id: versions.py choice 12)."""
+    notification, event, stats = detail.notification, detail.event, detail.stats
+    attempts = sorted(notification.attempts, key=lambda item: item.index)
+    last = attempts[-1] if attempts else None
+    open_ = notification.status in ("pending", "retrying")
+    destination = detail.destination
+    event_status = (
+        "pending" if stats.open else "delivered" if stats.succeeded == stats.total else "failed"
+    )
+    return {
+        "object": "callback.notification",
+        "id": notification.id,
+        "status": MA_STATUS.get(notification.status, notification.status),
+        "error": _ma_error(notification),
+        "attempt_count": len(attempts),
+        "event": {
+            "object": "callback.notification.event",
+            "id": event.id,
+            "type": event.type,
+            "topics": [] if event.type is None else [event.type],
+            "status": event_status,
+            "destination_count": stats.total,
+            "success_count": stats.succeeded,
+            "failure_count": stats.failed,
+            "request": {
+                "body": notification.request_body or "",
+                "headers": (
+                    [{"key": key, "value": value} for key, value in last.request_headers]
+                    if last is not None and last.request_headers
+                    else None
+                ),
+            },
+            "created_at": iso_ms(event.created_ms),
+            "updated_at": iso_ms(max(event.created_ms, notification.updated_ms)),
+        },
+        "destination": None
+        if destination is None
+        else {
+            "object": "callback.notification.destination",
+            "id": destination.id,
+            "name": destination.name,
+            "description": destination.description,
+            "type": "http_endpoint",
+            "event_types": None,
+            "retry": dict(MA_RETRY),
+            "webhook": {
+                "id": destination.id,
+                "url": notification.url,
+                "method": "POST",
+                "created_at": iso_ms(destination.created_ms),
+            }
+            if notification.url
+            else None,
+            "created_at": iso_ms(destination.created_ms),
+            "updated_at": iso_ms(destination.updated_ms),
+        },
+        "created_at": iso_ms(notification.created_ms),
+        "updated_at": iso_ms(notification.updated_ms),
+        "last_attempt_at": None if last is None else iso_ms(last.created_ms),
+        "next_attempt_at": (
+            iso_ms(notification.next_attempt_ms)
+            if open_ and notification.next_attempt_ms is not None
+            else None
+        ),
     }
 
 

@@ -1,9 +1,13 @@
 """The 2026-02-01 operations, generation MA (``upstream-contract-2026.md`` §5.1-5.3).
 
-``/callback-destinations`` and ``/callbacks`` CRUD. Archived destinations and callbacks are
-gone (404, never listed by default: the newer service, ``versions.py`` choice 3). Errors raised
-here use the ``object`` envelope (``app.py`` applies it). Service checks run in the order of
-``versions.py`` choice 7.
+``/callback-destinations`` and ``/callbacks`` CRUD; the read-only delivery log per callback,
+``/callbacks/{callback_id}/events`` and ``/notifications`` (§5.1, §5.6): the callback is looked
+up first (404 ``callback``), then the query is validated; events filter by ``type`` (``id`` and
+``source_id`` are accepted and ignored); notifications by ``destination_id`` (the
+``callback.destination`` id) and ``status`` (MA names, ``deliveries.MA_STATUS``).
+Archived destinations and callbacks are gone (404, never listed by default: the newer service,
+``versions.py`` choice 3). Errors raised here use the ``object`` envelope (``app.py`` applies
+it). Service checks run in the order of ``versions.py`` choice 7.
 """
 
 from __future__ import annotations
@@ -12,12 +16,15 @@ import math
 
 from gateway.emulator.auth import READ_SCOPE, WRITE_SCOPE
 from gateway.emulator.context import Context, RouteSpec, now_ms
+from gateway.emulator.deliveries import MA_STATUS, CallbackEvent, EventStats
 from gateway.emulator.errors import bad_request, not_found, service_error
-from gateway.emulator.pagination import page_request
+from gateway.emulator.pagination import Page, page_request
 from gateway.emulator.presenters import (
     present_callback_v2026,
     present_destination_v2026,
+    present_event_v2026,
     present_list,
+    present_notification_v2026,
 )
 from gateway.emulator.store import (
     UNSET,
@@ -35,6 +42,8 @@ from gateway.emulator.validation_v2026 import (
     validate_callback_query,
     validate_destination_body,
     validate_destination_query,
+    validate_event_query,
+    validate_notification_query,
 )
 
 __all__ = ["MAX_DESTINATIONS", "ROUTES"]
@@ -234,6 +243,73 @@ async def _delete_callback(ctx: Context) -> dict[str, object]:
     return present_callback_v2026(detail)
 
 
+# --- the delivery log -----------------------------------------------------------------------
+
+#: An MA status filter value -> the stored (2025) status.
+_STORED_STATUS = {ma: stored for stored, ma in MA_STATUS.items()}
+
+
+async def _callback_of_path(ctx: Context) -> str:
+    """``callbackGroup``: every ``/callbacks/{callback_id}/...`` route loads it first."""
+    callback_id = ctx.path_param("callback_id")
+    if await ctx.call(ctx.store.get_callback, ctx.instance_id, callback_id) is None:
+        raise not_found(CALLBACK, callback_id)
+    return callback_id
+
+
+async def _present_events(ctx: Context, events: Page[CallbackEvent]) -> dict[str, object]:
+    stats = await ctx.call(ctx.store.event_stats, [event.id for event in events.items])
+    return present_list(
+        events, lambda event: present_event_v2026(event, stats.get(event.id, EventStats()))
+    )
+
+
+async def _list_events(ctx: Context) -> dict[str, object]:
+    callback_id = await _callback_of_path(ctx)
+    query, types = validate_event_query(ctx.query_items())
+    page = await ctx.call(
+        ctx.store.list_events,
+        ctx.instance_id,
+        page_request(query),
+        callback_ids=[callback_id],
+        types=types or None,
+    )
+    return await _present_events(ctx, page)
+
+
+async def _get_event(ctx: Context) -> dict[str, object]:
+    callback_id = await _callback_of_path(ctx)
+    event_id = ctx.path_param("callback_event_id")
+    event = await ctx.call(ctx.store.get_event, ctx.instance_id, event_id)
+    if event is None or event.callback_id != callback_id:
+        raise not_found("callback.event", event_id)
+    stats = await ctx.call(ctx.store.event_stats, [event.id])
+    return present_event_v2026(event, stats.get(event.id, EventStats()))
+
+
+async def _list_notifications(ctx: Context) -> dict[str, object]:
+    callback_id = await _callback_of_path(ctx)
+    query, destination_ids, statuses = validate_notification_query(ctx.query_items())
+    page = await ctx.call(
+        ctx.store.list_notification_details,
+        ctx.instance_id,
+        page_request(query),
+        callback_ids=[callback_id],
+        destination_ids=destination_ids or None,
+        statuses=[_STORED_STATUS[status] for status in statuses] or None,
+    )
+    return present_list(page, present_notification_v2026)
+
+
+async def _get_notification(ctx: Context) -> dict[str, object]:
+    callback_id = await _callback_of_path(ctx)
+    notification_id = ctx.path_param("callback_notification_id")
+    detail = await ctx.call(ctx.store.get_notification_detail, ctx.instance_id, notification_id)
+    if detail is None or detail.notification.callback_id != callback_id:
+        raise not_found("callback.notification", notification_id)
+    return present_notification_v2026(detail)
+
+
 _DESTINATION_PATH = "/callback-destinations/{callback_destination_id}"
 
 ROUTES: tuple[RouteSpec, ...] = (
@@ -247,4 +323,13 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", "/callbacks/{callback_id}", _get_callback, READ_SCOPE),
     RouteSpec("PATCH", "/callbacks/{callback_id}", _update_callback, WRITE_SCOPE),
     RouteSpec("DELETE", "/callbacks/{callback_id}", _delete_callback, WRITE_SCOPE),
+    RouteSpec("GET", "/callbacks/{callback_id}/events", _list_events, READ_SCOPE),
+    RouteSpec("GET", "/callbacks/{callback_id}/events/{callback_event_id}", _get_event, READ_SCOPE),
+    RouteSpec("GET", "/callbacks/{callback_id}/notifications", _list_notifications, READ_SCOPE),
+    RouteSpec(
+        "GET",
+        "/callbacks/{callback_id}/notifications/{callback_notification_id}",
+        _get_notification,
+        READ_SCOPE,
+    ),
 )

@@ -37,6 +37,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from gateway.emulator.deliveries import ADDED_COLUMNS as DELIVERY_COLUMNS
+from gateway.emulator.deliveries import AFTER_MIGRATION as DELIVERY_INDEXES
 from gateway.emulator.deliveries import SCHEMA as DELIVERY_SCHEMA
 from gateway.emulator.deliveries import DeliveryLog
 from gateway.emulator.ids import (
@@ -130,6 +132,7 @@ _ADDED_COLUMNS = (
     ("callbacks", "status", "TEXT NOT NULL DEFAULT 'active'"),
     ("callbacks", "metadata", "TEXT"),
     ("callbacks", "provider_deployment_id", "TEXT"),
+    *DELIVERY_COLUMNS,
 )
 
 
@@ -320,6 +323,8 @@ class Store(DeliveryLog):
             self._conn.executescript(_SCHEMA + DELIVERY_SCHEMA)
         with self._write() as conn:
             _migrate(conn)
+        with self._lock:
+            self._conn.executescript(DELIVERY_INDEXES)
 
     def __repr__(self) -> str:
         return f"Store(path={self.path!r})"

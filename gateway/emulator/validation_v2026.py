@@ -37,9 +37,13 @@ __all__ = [
     "validate_callback_query",
     "validate_destination_body",
     "validate_destination_query",
+    "validate_event_query",
+    "validate_notification_query",
 ]
 
 STATUSES = ("active", "archived", "deleted")
+#: MA notification statuses (``status`` filter of ``/callbacks/{id}/notifications``).
+NOTIFICATION_STATUSES = ("pending", "failed", "delivered", "retrying")
 
 Metadata = dict[str, object]
 
@@ -306,22 +310,27 @@ class _Query:
                 bounds[bound] = ms
         return DateFilter(gt=bounds.get("gt"), lt=bounds.get("lt"))
 
-    def statuses(self) -> tuple[str, ...]:
-        """The list-utils rule: none given -> active; else given minus deleted, or no filter."""
-        values = self.strings("status")
+    def enum(self, name: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        """An id-list filter whose values must be one of ``allowed`` (400 ``invalid_enum``)."""
+        values = self.strings(name)
         for index, value in enumerate(values):
-            if value not in STATUSES:
-                path: list[str | int] = ["status"] if len(values) == 1 else ["status", index]
+            if value not in allowed:
+                path: list[str | int] = [name] if len(values) == 1 else [name, index]
                 _query_fail(
                     {
                         "code": "invalid_enum",
                         "message": "Invalid input, expected one of "
-                        f"{', '.join(STATUSES)}, received {js_string(value)}",
-                        "expected": list(STATUSES),
+                        f"{', '.join(allowed)}, received {js_string(value)}",
+                        "expected": list(allowed),
                         "received": value,
                         "path": path,
                     }
                 )
+        return values
+
+    def statuses(self) -> tuple[str, ...]:
+        """The list-utils rule: none given -> active; else given minus deleted, or no filter."""
+        values = self.enum("status", STATUSES)
         if not values:
             return ("active",)
         kept = tuple(value for value in values if value != "deleted")
@@ -349,4 +358,27 @@ def validate_callback_query(items: Iterable[tuple[str, str]]) -> tuple[ListQuery
         statuses=query.statuses(),
         created=query.dates("created_at"),
         updated=query.dates("updated_at"),
+    )
+
+
+def validate_event_query(items: Iterable[tuple[str, str]]) -> tuple[ListQuery, tuple[str, ...]]:
+    """Pagination plus ``type`` (one or many; ``id`` and ``source_id`` are accepted and
+    ignored, as ``callbackEvent.ts`` passes only ``type`` on)."""
+    pairs = list(items)
+    page = validate_list_query(pairs)
+    return page, _Query.parse(pairs).strings("type")
+
+
+def validate_notification_query(
+    items: Iterable[tuple[str, str]],
+) -> tuple[ListQuery, tuple[str, ...], tuple[str, ...]]:
+    """Pagination plus ``destination_id`` and ``status`` (pending, failed, delivered,
+    retrying; one or many)."""
+    pairs = list(items)
+    page = validate_list_query(pairs)
+    query = _Query.parse(pairs)
+    return (
+        page,
+        query.strings("destination_id"),
+        query.enum("status", NOTIFICATION_STATUSES),
     )
