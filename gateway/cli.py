@@ -1,4 +1,4 @@
-"""The `gateway` command: serve, emulator, export-schema."""
+"""The `gateway` command: serve, emulator, webhook-receiver, export-schema."""
 
 from __future__ import annotations
 
@@ -62,6 +62,13 @@ def _parser() -> argparse.ArgumentParser:
     add_arguments(emulator)
     emulator.set_defaults(run=run)
 
+    receiver = commands.add_parser(
+        "webhook-receiver",
+        help="a tiny webhook receiver that verifies and prints deliveries (development)",
+    )
+    _add_receiver_arguments(receiver)
+    receiver.set_defaults(run=_run_receiver)
+
     export = commands.add_parser("export-schema", help="print the schema as SDL")
     export.add_argument("--output", type=Path, help="write to FILE instead of stdout")
     export.add_argument(
@@ -71,6 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(run=_export_schema)
     return parser
+
+
+def _add_receiver_arguments(parser: argparse.ArgumentParser) -> None:
+    from gateway.webhooks import add_receiver_arguments
+
+    add_receiver_arguments(parser)
+
+
+def _run_receiver(args: argparse.Namespace) -> None:
+    from gateway.webhooks import run_receiver
+
+    run_receiver(args)
 
 
 def _serve(args: argparse.Namespace) -> None:

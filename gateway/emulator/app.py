@@ -43,7 +43,6 @@ Where this differs from ``../shared/upstream-contract.md`` (the source wins):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -331,8 +330,10 @@ def create_app(config: EmulatorConfig) -> FastAPI:
         finally:
             pipeline.wake = lambda: None
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Bounded: an attempt in a worker thread finishes first; never hang a shutdown.
+            await asyncio.wait({task}, timeout=15)
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                logger.error("the delivery worker failed", exc_info=task.exception())
             store.close()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -46,6 +47,21 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     parse.__name__ = "integer"
+    return parse
+
+
+def _number(*, minimum: float, strict: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            sign = ">" if strict else ">="
+            raise argparse.ArgumentTypeError(f"expected a number {sign} {minimum:g}, got {text}")
+        return value
+
+    parse.__name__ = "number"
     return parse
 
 
@@ -116,6 +132,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="requests per 10 minutes per instance before 429 "
         "(env GATEWAY_EMULATOR_RATE_LIMIT, default %(default)s)",
     )
+    parser.add_argument(
+        "--events-every",
+        metavar="SECONDS",
+        type=_number(minimum=0, strict=True),
+        default=env.get(ENV_PREFIX + "EVENTS_EVERY") or None,
+        help="create an event on every active callback every SECONDS, delivered to its "
+        "destinations (env GATEWAY_EMULATOR_EVENTS_EVERY; default: off, events come only from "
+        "POST /_emulator/callbacks/{callback_id}/events)",
+    )
+    parser.add_argument(
+        "--retry-scale",
+        metavar="FACTOR",
+        type=_number(minimum=0, strict=False),
+        default=default("RETRY_SCALE", "1"),
+        help="multiply the delivery retry backoff, min(30 min, 2^n s), by FACTOR; 0.001 retries "
+        "in milliseconds (env GATEWAY_EMULATOR_RETRY_SCALE, default %(default)s)",
+    )
 
 
 def _api_keys(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str] | None:
@@ -139,6 +172,8 @@ def config_from_args(
         latency_ms=args.latency_ms,
         rate_limit=args.rate_limit,
         api_version=args.api_version,
+        retry_scale=args.retry_scale,
+        events_every=args.events_every,
     )
 
 
@@ -153,6 +188,8 @@ def describe(config: EmulatorConfig, url: str) -> str:
     if config.api_keys is None:
         lines += [
             f"Demo API key (instance demo): {DEMO_API_KEY}",
+            f"Trigger an event (delivered to its destinations): POST "
+            f"{url}/_emulator/callbacks/{{callback_id}}/events",
             f'Try: curl -H "Authorization: Bearer {DEMO_API_KEY}" {url}/callbacks-destinations',
         ]
     else:
