@@ -53,6 +53,20 @@ written down; change them here and in the module named):
     ``/instances/{instance_id}`` and ``/dashboard/instances/{instance_id}``, an instance-bound
     key acts on its own instance whatever the path says, and a 2026-02-01 operation is
     authorized (403) by the pipeline right before it runs, after routing and body parsing.
+12. Delivery log (``deliveries.py``, ``presenters.py``, ``routes_v2026.py``): one store for
+    both versions. Notification status 2025 ``pending|succeeded|retrying|failed`` is MA
+    ``pending|delivered|retrying|failed`` (``deliveries.MA_STATUS``). The nested MA
+    ``destination.id`` (and ``webhook.id``) is the ``callback.destination`` id, so
+    ``?destination_id=`` takes it too; ``retry`` is ``{exponential, 21, 2}``. MA ``error`` is
+    the last failed attempt's (``request_failed`` with the error text, or
+    ``unexpected_status``), null once delivered. An event's MA ``delivery_status`` is
+    ``skipped`` without notifications, ``pending`` while one is open, ``sent`` when all
+    succeeded, else ``failed``; ``trigger_key`` is its type, ``source_id`` ``"emulator"``,
+    ``input``/``output`` its payload. ``/callbacks/{id}/...`` routes look the callback up
+    (404 ``callback``) before validating the query; an event or notification of another
+    callback is 404.
+13. Deliveries (``sender.py``): ``Metorial-Version: 2025-01-01`` in both versions (§6), the
+    signature's host is the URL's host with a non-default port, 21 attempts in all.
 """
 
 from __future__ import annotations
