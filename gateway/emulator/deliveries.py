@@ -441,7 +441,12 @@ class DeliveryLog:
                 " WHERE n.id = ? AND n.next_attempt_ms IS NOT NULL",
                 (notification_id,),
             ).fetchone()
-        if row is None or not row[3]:
+        if row is None or not row[3]:  # nothing to send to: owe nothing (no busy loop)
+            with self._write() as conn:
+                conn.execute(
+                    "UPDATE callback_notifications SET next_attempt_ms = NULL WHERE id = ?",
+                    (notification_id,),
+                )
             return None
         return DeliveryJob(
             notification_id=row[0],
