@@ -9,6 +9,7 @@ from typing import Any
 from gateway.emulator.deliveries import NotificationAttempt
 from gateway.schema.types import redact_signature
 from tests.conftest import Gateway, Rest, RunningServer
+from tests.versions import BOTH_VERSIONS
 
 EVENTS = """
 query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
@@ -157,3 +158,28 @@ def test_signature_values_are_never_shown() -> None:
         {"key": "metorial-signature", "value": "[redacted]"},
         {"key": "a", "value": "b"},
     ]
+
+
+@BOTH_VERSIONS
+async def test_deliveries_merged_from_several_callbacks_page_without_loss_or_repetition(
+    gateway: Gateway, rest: Rest, emulator: RunningServer
+) -> None:
+    """Over 2026-02-01 a destination's deliveries are one list per callback, merged here.
+    Walked page by page while new deliveries keep arriving (newest first: they land ahead
+    of the cursor), the walk is exactly the list as it was at the start."""
+    one, two, three = (c["id"] for c in await rest.callbacks())
+    mine = await rest.create("mine", callbacks={"type": "selected", "callback_id": [one, two]})
+    for n in range(9):
+        record(emulator, (one, two, three)[n % 3], n)
+    expected = [f"order.{n}" for n in range(8, -1, -1) if n % 3 != 2]
+    walked: list[str] = []
+    after = None
+    while True:
+        data = await gateway.data(DELIVERIES, {"id": mine["id"], "first": 2, "after": after})
+        connection = data["callbackDestination"]["deliveries"]
+        walked.extend(d["event"]["type"] for d in connection["nodes"])
+        record(emulator, one, 100 + len(walked))  # a new delivery between pages
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert walked == expected
