@@ -109,12 +109,7 @@ class PrivateRedis:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
-            + ["--appendonly", "no", "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self.process = self._spawn()
         client = aioredis.Redis.from_url(self.url, socket_connect_timeout=0.5)
         try:
             for _ in range(200):
@@ -126,6 +121,14 @@ class PrivateRedis:
         finally:
             await client.aclose()
         raise AssertionError("redis-server did not start")
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        return subprocess.Popen(
+            [self.binary, "--port", str(self.port), *options],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     async def kill(self) -> None:
         assert self.process is not None

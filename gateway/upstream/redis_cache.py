@@ -8,8 +8,9 @@ single flight: in a process, identical GETs share one task; across processes, th
 to miss takes a short lock and fetches while the others poll for its answer (at most
 `lock_seconds`, then they fetch themselves).
 
-Without Redis (down, slow, restarting) nothing is cached: GETs go to the upstream, still
-one per key and process at a time, and the cache is used again once Redis answers.
+Without Redis (down, slow, restarting) nothing is cached or shared: every GET goes to the
+upstream (a fetch in flight may have started before another process's write, which this
+process cannot see), and the cache is used again once Redis answers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from gateway.upstream.cache import CacheKey, CacheStats, Fetched, ResponseCache
+from gateway.upstream.cache import CacheKey, CacheStats, Fetched
 from gateway.upstream.redis_entries import RedisEntries
 from gateway.upstream.sealing import Keyring, Sealer
 
@@ -48,8 +49,6 @@ class RedisResponseCache:
         self.max_entry_bytes = max_entry_bytes
         self.lock_seconds = lock_seconds
         self.stats = CacheStats()
-        # Without Redis: single flight only, nothing kept (no process may serve stale data).
-        self.fallback = ResponseCache(ttl=0, max_bytes=0, generation_window=3600)
         self._inflight: dict[tuple[CacheKey, str], asyncio.Task[Dated]] = {}
 
     async def get_or_fetch_dated(
@@ -67,7 +66,8 @@ class RedisResponseCache:
             read = await self.entries.read(fingerprint, _KIND, digest)
         if read is None or sealer is None:
             self.stats.misses += 1
-            return await self.fallback.get_or_fetch_dated(key, fetch, read_cache=read_cache)
+            started = time.monotonic()
+            return (await fetch()).value, started
         name = self.entries.name(fingerprint, read.generation, _KIND, digest)
         if read_cache and read.value is not None:
             hit = self._open(read.value, name, sealer)
@@ -87,7 +87,6 @@ class RedisResponseCache:
         return await asyncio.shield(task)
 
     async def drop(self, fingerprint: str) -> None:
-        self.fallback.invalidate(fingerprint)
         self.stats.invalidations += 1
         await self.entries.bump(fingerprint)
 

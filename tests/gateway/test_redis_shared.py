@@ -153,7 +153,7 @@ async def test_a_cold_key_stampede_from_two_processes_costs_one_upstream_call(
 ) -> None:
     # Different documents (so the whole-result cache does not answer), the same upstream GET.
     queries = [
-        "{ callbackDestinations(first: 50) { nodes { %s } } }" % fields
+        f"{{ callbackDestinations(first: 50) {{ nodes {{ {fields} }} }} }}"
         for fields in ("name", "destinationId", "description", "name description", "id")
     ]
     sends = [
@@ -182,7 +182,9 @@ async def test_credentials_never_share_entries_and_redis_holds_nothing_in_clear(
 ) -> None:
     created = await pair.data(pair.a, CREATE, name="alpha only")
     new_id = created["createCallbackDestination"]["callbackDestination"]["destinationId"]
-    secret_query = '{ callbackDestinations(first: 5) { nodes { webhookDestination { url signingSecret } } } }'
+    secret_query = (
+        "{ callbackDestinations(first: 5) { nodes { webhookDestination { url signingSecret } } } }"
+    )
     secrets = await pair.data(pair.a, secret_query)
     signing = secrets["callbackDestinations"]["nodes"][0]["webhookDestination"]["signingSecret"]
     await pair.data(pair.a, BY_ID, id=new_id)
