@@ -85,9 +85,18 @@ class RedisStore:
         """Whether a command would be sent now (up, or due for a probe)."""
         return self.up or (not self._probing and time.monotonic() >= self._retry_at)
 
-    async def run(self, operation: str, command: Callable[[Redis], Awaitable[T]], default: T) -> T:
-        """`command(client)`, bounded; `default` when Redis is down, slow or failing."""
-        probe = not self.up
+    async def run(
+        self,
+        operation: str,
+        command: Callable[[Redis], Awaitable[T]],
+        default: T,
+        *,
+        always: bool = False,
+    ) -> T:
+        """`command(client)`, bounded; `default` when Redis is down, slow or failing.
+        `always`: send it even while Redis is thought down (a write's generation bump:
+        other processes may already be using Redis again)."""
+        probe = not self.up and not always
         if probe:
             if self._probing or time.monotonic() < self._retry_at:
                 return default

@@ -9,7 +9,8 @@ reachable again, so losing a generation costs a refill, never a stale read.
 
 One read is one round trip (a Lua script): the generation (made if missing), the entry,
 and, on a miss, optionally a short lock (single flight across processes). A bump that
-cannot reach Redis is kept and sent before this process reads Redis again.
+cannot reach Redis (tried even while Redis is thought down) is kept and sent before this
+process reads Redis again.
 """
 
 from __future__ import annotations
@@ -98,9 +99,9 @@ class RedisEntries:
     async def bump(self, fingerprint: str) -> None:
         """A new generation: every entry of this credential is unreachable, everywhere."""
         self.pending.add(fingerprint)
-        await self._flush()
+        await self._flush(always=True)
 
-    async def _flush(self) -> bool:
+    async def _flush(self, *, always: bool = False) -> bool:
         """Send the bumps not yet in Redis; whether none is left."""
         pending = list(self.pending)
         if not pending:
@@ -113,7 +114,7 @@ class RedisEntries:
                     pipe.set(key, secrets.token_hex(8), ex=GENERATION_TTL)
                 return await pipe.execute()
 
-        if await self.store.run("bump", command, None) is None:
+        if await self.store.run("bump", command, None, always=always) is None:
             return False
         self.pending.difference_update(pending)
         return not self.pending
