@@ -55,6 +55,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.scaleout
 
 schema: $(STAMP)
 	$(BIN)/gateway export-schema --output schema.graphql

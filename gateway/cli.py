@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         choices=VERSION_CHOICES,
         help="REST API version to speak; auto finds the newest served (GATEWAY_UPSTREAM_VERSION)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("GATEWAY_WORKERS", "1")),
+        help="worker processes (each its own pools); share caches through GATEWAY_REDIS_URL "
+        "(GATEWAY_WORKERS)",
+    )
     serve.set_defaults(run=_serve)
 
     emulator = commands.add_parser("emulator", help="run the REST API emulator alone")
@@ -106,6 +113,9 @@ def _serve(args: argparse.Namespace) -> None:
     except ValueError as exc:
         raise SystemExit(f"gateway: {exc}") from None
     configure_logging(settings.log_level)
+    if args.workers > 1:
+        _serve_workers(args, settings)
+        return
     emulator = None
     if settings.upstream_url is None:
         from gateway.emulator import DEMO_API_KEY, EmulatorConfig
@@ -134,6 +144,41 @@ def _serve(args: argparse.Namespace) -> None:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=30,  # in-flight requests finish on SIGTERM
+    )
+
+
+def _serve_workers(args: argparse.Namespace, settings: Settings) -> None:
+    """`args.workers` uvicorn worker processes, each building the app from the environment."""
+    import uvicorn
+
+    if settings.upstream_url is None:
+        raise SystemExit(
+            "gateway: --workers needs --upstream-url (the embedded emulator is one process's; "
+            "run `gateway emulator` beside it)"
+        )
+    if settings.redis_url is None:
+        print(
+            f"gateway: warning: {args.workers} workers without GATEWAY_REDIS_URL: caches, "
+            "persisted queries and read-your-writes are per worker",
+            file=sys.stderr,
+        )
+    # Each worker reads its settings from the environment, flags included.
+    os.environ[ENVIRONMENT["upstream_url"]] = settings.upstream_url
+    os.environ[ENVIRONMENT["upstream_version"]] = settings.upstream_version
+    print(f"gateway: {args.workers} workers, upstream {settings.upstream_url}")
+    print(f"gateway: GraphiQL at http://{args.host}:{args.port}/graphql", flush=True)
+    uvicorn.run(
+        "gateway.web.app:create_app_from_env",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        http="gateway.web.server:GuardedFromEnv",
+        timeout_keep_alive=settings.keepalive_timeout,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=30,
     )
 
 

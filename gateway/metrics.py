@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
@@ -50,6 +50,17 @@ class Metrics:
             "gateway_upstream_retries_total",
             "Upstream GET retries by route and reason",
             ["route", "reason"],
+            registry=self.registry,
+        )
+        self.redis_up = Gauge(
+            "gateway_redis_up",
+            "1 while the shared Redis answers, 0 while served without it (or none is configured)",
+            registry=self.registry,
+        )
+        self.redis_errors = Counter(
+            "gateway_redis_errors",
+            "Redis commands that failed or timed out (then served without Redis), by operation",
+            ["operation"],
             registry=self.registry,
         )
 

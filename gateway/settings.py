@@ -21,6 +21,9 @@ def _parse_list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
 
 
+MIN_SECRET_LENGTH = 16
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Settings:
     """Runtime configuration. `ENVIRONMENT` maps each field to its variable."""
@@ -59,6 +62,20 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     poll_interval: float = 2.0
     log_level: str = "INFO"
+    redis_url: str | None = dataclasses.field(default=None, repr=False)
+    cache_key_secret: str | None = dataclasses.field(default=None, repr=False)
+    redis_prefix: str = "gateway:"
+    redis_timeout: float = 0.25
+    redis_max_connections: int = 64
+    redis_max_entry_bytes: int = 1_000_000
+    apq_ttl: float = 86400.0
+
+    def __post_init__(self) -> None:
+        if self.redis_url and len(self.cache_key_secret or "") < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"GATEWAY_REDIS_URL needs GATEWAY_CACHE_KEY_SECRET (at least {MIN_SECRET_LENGTH} "
+                "characters, the same in every process)"
+            )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -130,4 +147,11 @@ DESCRIPTIONS: dict[str, str] = {
     "cors_origins": "comma-separated origins allowed by CORS; empty = none",
     "poll_interval": "seconds between upstream polls of a watched destination (subscriptions)",
     "log_level": "logging level",
+    "redis_url": "Redis shared by every process (caches, APQ, writes); unset = in-process",
+    "cache_key_secret": "secret keying credential fingerprints and sealing (required with Redis)",
+    "redis_prefix": "prefix of every Redis key this gateway writes",
+    "redis_timeout": "seconds one Redis command may take; past it, served without Redis",
+    "redis_max_connections": "Redis connections per process, at most",
+    "redis_max_entry_bytes": "largest entry stored in Redis (sealed bytes)",
+    "apq_ttl": "seconds a registered persisted query is kept in Redis",
 }

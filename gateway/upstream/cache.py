@@ -16,9 +16,12 @@ import dataclasses
 import itertools
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cachetools import TTLCache
+
+if TYPE_CHECKING:
+    from gateway.upstream.sealing import Sealer
 
 CacheKey = tuple[str, str, str]  # (credential fingerprint, path, normalized query)
 _MAX_CREDENTIALS = 1_000_000  # generations remembered (an int each), for the window below
@@ -65,6 +68,26 @@ class CacheStats:
     invalidations: int = 0
 
 
+class UpstreamCache(Protocol):
+    """What the client needs of a GET cache: this in-process one, or the Redis one
+    (gateway.upstream.redis_cache) that several processes share."""
+
+    ttl: float
+    stats: CacheStats
+
+    async def get_or_fetch_dated(
+        self,
+        key: CacheKey,
+        fetch: Callable[[], Awaitable[Fetched]],
+        *,
+        read_cache: bool = True,
+        sealer: Sealer | None = None,
+    ) -> tuple[Any, float]: ...
+
+    async def drop(self, fingerprint: str) -> None:
+        """Forget this credential's entries, wherever they are kept, before returning."""
+
+
 class ResponseCache:
     def __init__(
         self,
@@ -105,11 +128,13 @@ class ResponseCache:
         fetch: Callable[[], Awaitable[Fetched]],
         *,
         read_cache: bool = True,
+        sealer: Sealer | None = None,
     ) -> tuple[Any, float]:
         """Like `get_or_fetch`, with the `time.monotonic()` at which the value was fetched.
 
         `read_cache=False` skips stored entries but still joins a fetch in flight
-        (it is as fresh as a new one would be) and stores its answer."""
+        (it is as fresh as a new one would be) and stores its answer. `sealer` is for
+        caches kept outside the process: entries here are never sealed."""
         generation = self.generation(key[0])
         if read_cache and self._entries is not None:
             entry = self._entries.get(key)
@@ -155,6 +180,9 @@ class ResponseCache:
         """Forget this credential's entries; fetches in flight won't be joined or stored."""
         self._generations[fingerprint] = next(self._clock)
         self.stats.invalidations += 1
+
+    async def drop(self, fingerprint: str) -> None:
+        self.invalidate(fingerprint)
 
     def _forget(self, flight: tuple[CacheKey, int], task: asyncio.Task[Any]) -> None:
         if self._inflight.get(flight) is task:

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import hashlib
-import hmac
+import functools
 import math
 import random
-import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,28 +26,33 @@ from gateway.logs import redact
 from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.upstream.body import ACCEPT_ENCODING, send_bounded
-from gateway.upstream.cache import Fetched, ResponseCache
+from gateway.upstream.cache import Fetched, UpstreamCache
 from gateway.upstream.fairness import CredentialSlots
+from gateway.upstream.sealing import PROCESS_KEYRING, Keyring, Sealer
 
 JSON = Any
 Query = Sequence[tuple[str, str]]
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# A fingerprint key per process: cache keys never hold, or reveal, a raw credential.
-_FINGERPRINT_KEY = secrets.token_bytes(32)
 
 
 @dataclasses.dataclass(frozen=True)
 class Credential:
-    """The Authorization header value sent upstream, and its non-secret fingerprint."""
+    """The Authorization header value sent upstream, and its non-secret fingerprint (a
+    keyed hash: cache keys never hold, or reveal, a raw credential)."""
 
     authorization: str = dataclasses.field(repr=False)
     fingerprint: str
+    keyring: Keyring = dataclasses.field(default=PROCESS_KEYRING, repr=False, compare=False)
 
     @classmethod
-    def from_header(cls, value: str) -> Credential:
-        digest = hmac.new(_FINGERPRINT_KEY, value.encode(), hashlib.sha256).hexdigest()
-        return cls(authorization=value, fingerprint=digest[:32])
+    def from_header(cls, value: str, keyring: Keyring = PROCESS_KEYRING) -> Credential:
+        return cls(authorization=value, fingerprint=keyring.fingerprint(value), keyring=keyring)
+
+    @functools.cached_property
+    def sealer(self) -> Sealer:
+        """Seals this credential's values kept outside the process."""
+        return self.keyring.sealer(self.authorization)
 
 
 class NotSent(GatewayError):
@@ -90,7 +93,7 @@ class Upstream:
         self,
         http: httpx.AsyncClient,
         settings: Settings,
-        cache: ResponseCache,
+        cache: UpstreamCache,
         metrics: Metrics,
     ) -> None:
         self.http = http
@@ -115,6 +118,7 @@ class Upstream:
             key,
             lambda: self._get_with_retries(credential, call, normalized, request_id),
             read_cache=read_cache,
+            sealer=credential.sealer,
         )
 
     async def probe(self, credential: Credential, call: Call, request_id: str | None) -> bool:
@@ -149,13 +153,13 @@ class Upstream:
             raise
         # A timeout, a lost answer, a cancellation: it may have happened.
         except BaseException as exc:
-            self.cache.invalidate(credential.fingerprint)
+            await _drop_shielded(self.cache, credential.fingerprint)
             if isinstance(exc, GatewayError):
                 exc.extensions["writeMayHaveApplied"] = True
             raise
         # A 4xx changed nothing (and most come from bad or unknown keys: no state for those).
         if response.status_code < 400 or response.status_code >= 500:
-            self.cache.invalidate(credential.fingerprint)
+            await _drop_shielded(self.cache, credential.fingerprint)
         return _json_or_raise(response)
 
     async def _get_with_retries(
@@ -270,6 +274,17 @@ class Upstream:
 
 
 _UNREACHABLE = "The upstream API is unreachable."
+
+
+async def _drop_shielded(cache: UpstreamCache, fingerprint: str) -> None:
+    """Drop a writer's entries before its answer returns; a cancelled caller (a timeout,
+    a disconnect) does not stop the drop, which then finishes on its own."""
+    drop = asyncio.ensure_future(cache.drop(fingerprint))
+    try:
+        await asyncio.shield(drop)
+    except asyncio.CancelledError:
+        if not drop.done():
+            raise
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -18,19 +18,26 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import WebSocketRoute
 
 from gateway.errors import ErrorCode, GatewayError
+from gateway.logs import configure_logging
 from gateway.metrics import Metrics
+from gateway.redis_store import RedisStore
 from gateway.schema.build import build_schema
 from gateway.schema.watch import DeliveryWatches
 from gateway.settings import Settings
-from gateway.upstream.cache import ResponseCache
+from gateway.upstream.cache import ResponseCache, UpstreamCache
 from gateway.upstream.client import Credential, Upstream
+from gateway.upstream.redis_cache import RedisResponseCache
+from gateway.upstream.redis_entries import RedisEntries
+from gateway.upstream.sealing import PROCESS_KEYRING, Keyring
 from gateway.upstream.session import UpstreamSession
 from gateway.upstream.transport import ShardedTransport
 from gateway.upstream.versions import AUTO, VersionSelector
 from gateway.web.graphiql import ASSETS_ROUTE, GraphiQL
 from gateway.web.http import EXAMPLE_QUERY, GraphQLEndpoint
-from gateway.web.persisted import PersistedQueries, load_manifest
-from gateway.web.result_cache import ResultCache
+from gateway.web.persisted import Documents, LocalDocuments, PersistedQueries, load_manifest
+from gateway.web.redis_persisted import RedisDocuments
+from gateway.web.redis_results import RedisResultCache
+from gateway.web.result_cache import ResultCache, ResultStore
 from gateway.web.websocket import GraphQLWebSocket
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
@@ -44,11 +51,18 @@ class Readiness:
     is no free load on the upstream."""
 
     def __init__(
-        self, upstream: Callable[[], Upstream], versions: VersionSelector, server_key: str | None
+        self,
+        upstream: Callable[[], Upstream],
+        versions: VersionSelector,
+        server_key: str | None,
+        keyring: Keyring = PROCESS_KEYRING,
+        redis: RedisStore | None = None,
     ) -> None:
         self.upstream = upstream
         self.versions = versions
         self.server_key = server_key
+        self.keyring = keyring
+        self.redis = redis
         self.checked = -READINESS_INTERVAL
         self.probe: asyncio.Task[dict[str, Any]] | None = None
 
@@ -73,9 +87,19 @@ class Readiness:
             }
 
     async def _check(self) -> dict[str, Any]:
+        answer = await self._check_upstream()
+        if self.redis is not None:
+            # Without Redis the gateway serves from the upstream: degraded, not unready.
+            up = await self.redis.ping()
+            answer["redis"] = "up" if up else "down"
+            if not up and answer["status"] == "ready":
+                answer["status"] = "degraded"
+        return answer
+
+    async def _check_upstream(self) -> dict[str, Any]:
         if self.server_key is not None and self.versions.current is None:
             with contextlib.suppress(GatewayError):  # reported below
-                await detect_version(self.upstream(), self.versions, self.server_key)
+                await detect_version(self.upstream(), self.versions, self.server_key, self.keyring)
         answer: dict[str, Any] = {"upstreamVersion": self.versions.version}
         http = self.upstream().http
         try:
@@ -89,18 +113,22 @@ class Readiness:
         return {"status": "ready", **answer}
 
 
-async def detect_version(upstream: Upstream, versions: VersionSelector, key: str) -> str:
+async def detect_version(
+    upstream: Upstream, versions: VersionSelector, key: str, keyring: Keyring = PROCESS_KEYRING
+) -> str:
     """Find the upstream's API version with the server key (logged by the selector)."""
-    session = UpstreamSession(upstream, Credential.from_header(f"Bearer {key}"))
+    session = UpstreamSession(upstream, Credential.from_header(f"Bearer {key}", keyring))
     return (await versions.select(session)).version
 
 
-async def _detect_at_start(upstream: Upstream, versions: VersionSelector, key: str) -> None:
+async def _detect_at_start(
+    upstream: Upstream, versions: VersionSelector, key: str, keyring: Keyring
+) -> None:
     """Say the version in use soon after start. The embedded emulator listens only once
     start-up is over, so an unreachable upstream is asked again a few times."""
     for _ in range(20):
         try:
-            await detect_version(upstream, versions, key)
+            await detect_version(upstream, versions, key, keyring)
             return
         except GatewayError as exc:
             if exc.code is not ErrorCode.UPSTREAM_UNAVAILABLE:
@@ -120,15 +148,13 @@ def create_app(
     if settings.upstream_url is None:
         raise ValueError("settings.upstream_url is required")
     metrics = Metrics()
-    cache = ResponseCache(
-        ttl=settings.cache_ttl,
-        max_bytes=settings.cache_maxsize,
-        # longer than an entry lives plus the longest fetch (see ResponseCache)
-        generation_window=settings.cache_ttl
-        + settings.upstream_retry_deadline
-        + settings.upstream_timeout
-        + 60,
+    keyring = (
+        Keyring.from_secret(settings.cache_key_secret)
+        if settings.cache_key_secret
+        else PROCESS_KEYRING
     )
+    redis = RedisStore.from_settings(settings, metrics) if settings.redis_url else None
+    cache, results, documents = _caches(settings, keyring, redis)
     state: dict[str, Upstream] = {}
     versions = VersionSelector(settings.upstream_version)
 
@@ -144,6 +170,8 @@ def create_app(
                     headers={"User-Agent": "metorial-callbacks-gateway/0.1"},
                 )
             )
+            if redis is not None:
+                stack.push_async_callback(redis.aclose)
             # One client serves every credential: never keep an upstream cookie.
             client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
             state["upstream"] = Upstream(client, settings, cache, metrics)
@@ -152,7 +180,7 @@ def create_app(
                 logger.info("upstream API version %s (configured)", versions.fixed.version)
             elif key is not None:
                 detecting = asyncio.ensure_future(
-                    _detect_at_start(state["upstream"], versions, key)
+                    _detect_at_start(state["upstream"], versions, key, keyring)
                 )
                 stack.callback(detecting.cancel)
             else:
@@ -173,6 +201,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.cache = cache
+    app.state.redis = redis
     app.state.metrics = metrics
     app.state.versions = versions
     app.state.upstream = upstream
@@ -180,12 +209,16 @@ def create_app(
         load_manifest(settings.persisted_queries_file) if settings.persisted_queries_file else {}
     )
     persisted = PersistedQueries(
-        maxsize=settings.apq_maxsize, manifest=manifest, safelist_only=settings.safelist_only
+        maxsize=settings.apq_maxsize,
+        manifest=manifest,
+        safelist_only=settings.safelist_only,
+        documents=documents,
     )
-    results = ResultCache(ttl=settings.cache_ttl, max_bytes=settings.cache_maxsize)
     metrics.watch_caches(cache.stats, results.stats)
     schema = build_schema(settings)
-    endpoint = GraphQLEndpoint(schema, settings, metrics, upstream, versions, persisted, results)
+    endpoint = GraphQLEndpoint(
+        schema, settings, metrics, upstream, versions, persisted, results, keyring
+    )
     watches = DeliveryWatches(upstream, versions, settings.poll_interval)
     app.state.watches = watches
 
@@ -199,7 +232,9 @@ def create_app(
     app.add_route("/graphql", endpoint.handle_post, methods=["POST"], include_in_schema=False)
     app.add_route("/graphql", endpoint.handle_get, methods=["GET"], include_in_schema=False)
     app.router.routes.append(
-        WebSocketRoute("/graphql", GraphQLWebSocket(schema, settings, upstream, versions, watches))
+        WebSocketRoute(
+            "/graphql", GraphQLWebSocket(schema, settings, upstream, versions, watches, keyring)
+        )
     )
 
     app.add_api_route(
@@ -210,12 +245,13 @@ def create_app(
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
-    readiness = Readiness(upstream, versions, settings.upstream_api_key)
+    readiness = Readiness(upstream, versions, settings.upstream_api_key, keyring, redis)
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         answer = await readiness.check()
-        return JSONResponse(answer, status_code=200 if answer["status"] == "ready" else 503)
+        serving = answer["status"] in {"ready", "degraded"}
+        return JSONResponse(answer, status_code=200 if serving else 503)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus() -> Response:
@@ -232,3 +268,44 @@ def create_app(
             expose_headers=["X-Request-ID"],
         )
     return app
+
+
+def _caches(
+    settings: Settings, keyring: Keyring, redis: RedisStore | None
+) -> tuple[UpstreamCache, ResultStore, Documents]:
+    """The upstream GET cache, the whole-result cache and the APQ store: in this process,
+    or in Redis (shared by every process) when `GATEWAY_REDIS_URL` is set."""
+    if redis is not None:
+        entries = RedisEntries(redis)
+        shared = RedisResponseCache(
+            entries,
+            keyring,
+            ttl=settings.cache_ttl,
+            max_entry_bytes=settings.redis_max_entry_bytes,
+            lock_seconds=settings.upstream_timeout,
+        )
+        results = RedisResultCache(
+            entries, ttl=settings.cache_ttl, max_entry_bytes=settings.redis_max_entry_bytes
+        )
+        return shared, results, RedisDocuments(redis, ttl=settings.apq_ttl)
+    local = ResponseCache(
+        ttl=settings.cache_ttl,
+        max_bytes=settings.cache_maxsize,
+        # longer than an entry lives plus the longest fetch (see ResponseCache)
+        generation_window=settings.cache_ttl
+        + settings.upstream_retry_deadline
+        + settings.upstream_timeout
+        + 60,
+    )
+    local_results = ResultCache(
+        ttl=settings.cache_ttl, max_bytes=settings.cache_maxsize, generation=local.generation
+    )
+    return local, local_results, LocalDocuments(settings.apq_maxsize)
+
+
+def create_app_from_env() -> FastAPI:
+    """The gateway of the GATEWAY_* environment: the app factory of each worker process
+    of `gateway serve --workers N` (each with its own pools and connections)."""
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -29,11 +29,12 @@ from gateway.schema.context import Context
 from gateway.schema.cost import RequestBudget
 from gateway.settings import Settings
 from gateway.upstream.client import Credential, Upstream
+from gateway.upstream.sealing import PROCESS_KEYRING, Keyring
 from gateway.upstream.versions import VersionSelector
 from gateway.web.encode import AnswerTooLarge, encode
 from gateway.web.graphiql import GraphiQL
 from gateway.web.persisted import HashMismatch, PersistedQueries, PersistedQueryError
-from gateway.web.result_cache import ResultCache, is_query
+from gateway.web.result_cache import ResultStore, is_query
 
 logger = logging.getLogger("gateway.access")
 
@@ -87,8 +88,10 @@ class GraphQLEndpoint:
         upstream: Callable[[], Upstream],
         versions: VersionSelector,
         persisted: PersistedQueries,
-        results: ResultCache,
+        results: ResultStore,
+        keyring: Keyring = PROCESS_KEYRING,
     ) -> None:
+        self.keyring = keyring
         self.persisted = persisted
         self.results = results
         self.schema = schema
@@ -186,12 +189,13 @@ class GraphQLEndpoint:
         if not isinstance(data, dict):
             raise Refusal(400, "The body must be a JSON object (or a batch: an array of them).")
         try:
-            credential = _credential(request, self.settings)
+            credential = _credential(request, self.settings, self.keyring)
         except GatewayError as exc:
             return _failed(exc.message, exc.extensions)
-        scope = credential.fingerprint if credential is not None else None
         try:
-            query = self.persisted.resolve(data.get("query"), data.get("extensions"), scope)
+            query = await self.persisted.resolve(
+                data.get("query"), data.get("extensions"), credential
+            )
         except PersistedQueryError as exc:
             return _failed(exc.message, {"code": exc.code})
         except HashMismatch:
@@ -209,9 +213,8 @@ class GraphQLEndpoint:
         key = generation = None
         if credential is not None:
             key = self.results.key(credential.fingerprint, query, variables, operation_name)
-            generation = upstream.cache.generation(credential.fingerprint)
-        if key is not None and generation is not None and read_cache:
-            cached = self.results.get(key, generation)
+        if key is not None and credential is not None:
+            cached, generation = await self.results.lookup(key, credential, read=read_cache)
             if cached is not None:
                 return Answer(cached, True, True)
         context = Context(
@@ -263,8 +266,13 @@ class GraphQLEndpoint:
             return _failed(exc.message, code, ran=ran, executed=True)
         if errors:
             return Answer(body, False, ran)
-        if key is not None and generation is not None and is_query(query, operation_name):
-            self.results.put(key, generation, body, context.oldest_data)
+        if (
+            key is not None
+            and credential is not None
+            and generation is not None
+            and is_query(query, operation_name)
+        ):
+            await self.results.put(key, generation, body, context.oldest_data, credential)
         return Answer(body, True, ran)
 
     def _log(
@@ -333,11 +341,13 @@ def _request_id(request: Request) -> str:
     return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
-def _credential(request: Request, settings: Settings) -> Credential | None:
-    return caller_credential(request.headers.get("authorization", ""), settings)
+def _credential(request: Request, settings: Settings, keyring: Keyring) -> Credential | None:
+    return caller_credential(request.headers.get("authorization", ""), settings, keyring)
 
 
-def caller_credential(header: str, settings: Settings) -> Credential | None:
+def caller_credential(
+    header: str, settings: Settings, keyring: Keyring = PROCESS_KEYRING
+) -> Credential | None:
     """The caller's credential from its Authorization value, else the server key's. Only
     `Bearer <token>` is valid (as upstream): another spelling (`bearer`, two spaces, ...)
     would be another cache identity for the same key."""
@@ -347,9 +357,9 @@ def caller_credential(header: str, settings: Settings) -> Credential | None:
                 ErrorCode.UNAUTHENTICATED,
                 "Malformed Authorization header: send exactly `Bearer <key>` in printable ASCII.",
             )
-        return Credential.from_header(header)
+        return Credential.from_header(header, keyring)
     if settings.upstream_api_key:
-        return Credential.from_header(f"Bearer {settings.upstream_api_key}")
+        return Credential.from_header(f"Bearer {settings.upstream_api_key}", keyring)
     return None
 
 

@@ -6,7 +6,9 @@ against the hash and kept (bounded LRU). Registrations are kept per credential
 (its fingerprint): sending a hash finds only the documents the same credential
 registered, and callers without a credential register nothing (their documents
 run, unkept). The manifest is the operator's, shared by all. In safelist mode
-only documents from the manifest file run, and nothing new is registered.
+only documents from the manifest file run, and nothing new is registered. Registrations
+live in a `Documents` store: in-process (`LocalDocuments`), or Redis
+(gateway.web.redis_persisted), shared by every process.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 
 from gateway.errors import ErrorCode
+from gateway.upstream.client import Credential
 
 _MAX_STORED_QUERY = 64 * 1024  # characters; bounds the store's memory with its entry count
 
@@ -37,6 +40,27 @@ class HashMismatch(Exception):
     """The query sent does not hash to the sha256Hash sent with it (HTTP 400)."""
 
 
+class Documents(Protocol):
+    """Where registered documents are kept, per credential."""
+
+    async def get(self, credential: Credential, digest: str) -> str | None: ...
+
+    async def put(self, credential: Credential, digest: str, query: str) -> None: ...
+
+
+class LocalDocuments:
+    """This process's registrations (bounded LRU)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.registered: LRUCache[tuple[str, str], str] = LRUCache(maxsize=max(1, maxsize))
+
+    async def get(self, credential: Credential, digest: str) -> str | None:
+        return self.registered.get((credential.fingerprint, digest))
+
+    async def put(self, credential: Credential, digest: str, query: str) -> None:
+        self.registered[(credential.fingerprint, digest)] = query
+
+
 class PersistedQueries:
     def __init__(
         self,
@@ -44,14 +68,17 @@ class PersistedQueries:
         maxsize: int,
         manifest: Mapping[str, str] | None = None,
         safelist_only: bool = False,
+        documents: Documents | None = None,
     ) -> None:
-        self.registered: LRUCache[tuple[str, str], str] = LRUCache(maxsize=max(1, maxsize))
+        self.documents = documents or LocalDocuments(maxsize)
         self.manifest = dict(manifest or {})
         self.safelist_only = safelist_only
 
-    def resolve(self, query: Any, extensions: Any, scope: str | None = None) -> Any:
+    async def resolve(
+        self, query: Any, extensions: Any, credential: Credential | None = None
+    ) -> Any:
         """The query text to run for this request (or `query` itself when not persisted).
-        `scope`: the caller's credential fingerprint (None: no credential)."""
+        `credential`: the caller's (None: no credential)."""
         persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
         if persisted is None:
             if (
@@ -75,8 +102,8 @@ class PersistedQueries:
         digest = digest.lower()
         if query is None:
             known = self.manifest.get(digest)
-            if known is None and scope is not None:
-                known = self.registered.get((scope, digest))
+            if known is None and credential is not None:
+                known = await self.documents.get(credential, digest)
             if known is None:
                 raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
             return known
@@ -85,8 +112,8 @@ class PersistedQueries:
         if digest not in self.manifest:
             if self.safelist_only:
                 raise _not_allowed()
-            if scope is not None and len(query) <= _MAX_STORED_QUERY:
-                self.registered[(scope, digest)] = query
+            if credential is not None and len(query) <= _MAX_STORED_QUERY:
+                await self.documents.put(credential, digest, query)
         return query
 
 

@@ -12,16 +12,62 @@ from __future__ import annotations
 import dataclasses
 import functools
 import time
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, Protocol
 
 import orjson
 from cachetools import TTLCache
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 
 from gateway.upstream.cache import CacheStats
+from gateway.upstream.client import Credential
 
 ResultKey = tuple[str, str, bytes, str | None]
 MAX_QUERY_LENGTH = 16 * 1024  # longer documents are not worth a key this size
+Generation = Hashable | None  # opaque: what `lookup` saw, handed back to `put`
+
+
+class ResultStore(Protocol):
+    """Whole results: this in-process cache, or the Redis one (gateway.web.redis_results)."""
+
+    stats: CacheStats
+
+    def key(
+        self, fingerprint: str, query: str, variables: dict[str, Any] | None, operation: str | None
+    ) -> ResultKey | None: ...
+
+    async def lookup(
+        self, key: ResultKey, credential: Credential, *, read: bool = True
+    ) -> tuple[bytes | None, Generation]:
+        """The stored body (None: a miss, or `read` false) and the credential's generation
+        now, for `put` (None: do not store)."""
+
+    async def put(
+        self,
+        key: ResultKey,
+        generation: Generation,
+        body: bytes,
+        oldest_data: float,
+        credential: Credential,
+    ) -> None:
+        """Keep `body`, built from upstream data fetched at `oldest_data` (monotonic) or
+        later, unless the credential wrote since `generation`."""
+
+
+def result_key(
+    ttl: float,
+    fingerprint: str,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation: str | None,
+) -> ResultKey | None:
+    if ttl <= 0 or len(query) > MAX_QUERY_LENGTH:
+        return None
+    try:
+        canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return (fingerprint, query, canonical, operation)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,8 +79,12 @@ class _Entry:
 
 
 class ResultCache:
-    def __init__(self, *, ttl: float, max_bytes: int) -> None:
+    def __init__(
+        self, *, ttl: float, max_bytes: int, generation: Callable[[str], int] = lambda _: 0
+    ) -> None:
+        """`generation(fingerprint)`: the upstream cache's, changed by each write."""
         self.ttl = ttl
+        self.generation = generation
         self.stats = CacheStats()
         self._entries: TTLCache[ResultKey, _Entry] | None = (
             TTLCache(maxsize=max_bytes, ttl=ttl, getsizeof=_size)
@@ -45,13 +95,26 @@ class ResultCache:
     def key(
         self, fingerprint: str, query: str, variables: dict[str, Any] | None, operation: str | None
     ) -> ResultKey | None:
-        if self._entries is None or len(query) > MAX_QUERY_LENGTH:
+        if self._entries is None:
             return None
-        try:
-            canonical = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
-        except TypeError:
-            return None
-        return (fingerprint, query, canonical, operation)
+        return result_key(self.ttl, fingerprint, query, variables, operation)
+
+    async def lookup(
+        self, key: ResultKey, credential: Credential, *, read: bool = True
+    ) -> tuple[bytes | None, Generation]:
+        generation = self.generation(key[0])
+        return (self.get(key, generation) if read else None), generation
+
+    async def put(
+        self,
+        key: ResultKey,
+        generation: Generation,
+        body: bytes,
+        oldest_data: float,
+        credential: Credential,
+    ) -> None:
+        if isinstance(generation, int):
+            self.store(key, generation, body, oldest_data)
 
     def get(self, key: ResultKey, generation: int) -> bytes | None:
         entry = self._entries.get(key) if self._entries is not None else None
@@ -61,7 +124,7 @@ class ResultCache:
         self.stats.hits += 1
         return entry.body
 
-    def put(self, key: ResultKey, generation: int, body: bytes, oldest_data: float) -> None:
+    def store(self, key: ResultKey, generation: int, body: bytes, oldest_data: float) -> None:
         """Keep `body`, built from upstream data fetched at `oldest_data` (monotonic) or later."""
         size = _size_of(key, body)
         if self._entries is not None and size <= self._entries.maxsize:

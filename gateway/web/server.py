@@ -19,6 +19,9 @@ Usage::
 
     uvicorn.Config(app, http=guarded_protocol(ServerLimits.from_settings(settings)),
                    timeout_keep_alive=settings.keepalive_timeout)
+
+Worker processes (`gateway serve --workers N`) name it instead, built from their GATEWAY_*
+environment: `uvicorn.Config(..., http="gateway.web.server:GuardedFromEnv")`.
 """
 
 from __future__ import annotations
@@ -154,3 +157,12 @@ def guarded_protocol(limits: ServerLimits) -> type[HttpToolsProtocol]:
             self.transport.close()
 
     return GuardedProtocol
+
+
+def __getattr__(name: str) -> type[HttpToolsProtocol]:
+    """`GuardedFromEnv`: the guarded protocol with the limits of the GATEWAY_* environment
+    (uvicorn imports it by name in each worker process: a class built in a function
+    cannot be sent to one)."""
+    if name == "GuardedFromEnv":
+        return guarded_protocol(ServerLimits.from_settings(Settings.from_env()))
+    raise AttributeError(name)

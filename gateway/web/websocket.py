@@ -29,6 +29,7 @@ from gateway.schema.context import Context
 from gateway.schema.watch import DeliveryWatches
 from gateway.settings import Settings
 from gateway.upstream.client import Upstream
+from gateway.upstream.sealing import PROCESS_KEYRING, Keyring
 from gateway.upstream.versions import VersionSelector
 from gateway.web.http import caller_credential
 
@@ -41,7 +42,9 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         upstream: Callable[[], Upstream],
         versions: VersionSelector,
         watches: DeliveryWatches,
+        keyring: Keyring = PROCESS_KEYRING,
     ) -> None:
+        self.keyring = keyring
         super().__init__(
             schema,
             graphql_ide=None,
@@ -61,7 +64,7 @@ class GraphQLWebSocket(GraphQL[Context, None]):
         value = context.connection_params.get("Authorization", "")
         try:
             context.session.credential = caller_credential(
-                value if isinstance(value, str) else "", self.settings
+                value if isinstance(value, str) else "", self.settings, self.keyring
             )
         except GatewayError:
             raise ConnectionRejectionError from None
