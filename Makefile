@@ -1,37 +1,41 @@
-# Each target creates .venv on first use and installs the project into it.
+# Each target creates .venv on first use and installs the project into it: `make run` only
+# what running needs, the other targets the development tools too.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
-# GraphiQL's JS/CSS, from the npm registry, served by the gateway itself (no CDN).
+# GraphiQL's JS/CSS, from the npm registry, served by the gateway itself (no CDN). The built
+# files are committed in $(GRAPHIQL)/dist (so neither `make run` nor a wheel build needs
+# npm); `make graphiql` rebuilds them after package.json changes.
 GRAPHIQL := gateway/graphiql_assets
-GRAPHIQL_STAMP := $(GRAPHIQL)/dist/.installed
 # ariadne-codegen has its own venv: it pins older graphql-core and ruff than the project.
 CODEGEN_VENV := .venv-codegen
 CODEGEN_STAMP := $(CODEGEN_VENV)/.installed
 
-.PHONY: run test lint bench schema clean graphiql codegen typescript
+.PHONY: run test lint bench schema clean graphiql codegen typescript wheel
+
+$(RUN_STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
 
-$(GRAPHIQL_STAMP): $(GRAPHIQL)/package.json $(GRAPHIQL)/package-lock.json $(GRAPHIQL)/build.mjs
-	@if command -v npm >/dev/null; then \
-		cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && node build.mjs && touch dist/.installed; \
-	else \
-		echo "npm not found: GraphiQL's page will say how to install its assets" >&2; \
-	fi
+# Rebuilds the committed dist/ from the npm registry (maintainers, after a version bump).
+graphiql:
+	cd $(GRAPHIQL) && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 $(CODEGEN_STAMP): examples/python/requirements-codegen.txt
 	test -d $(CODEGEN_VENV) || $(PYTHON) -m venv $(CODEGEN_VENV)
 	$(CODEGEN_VENV)/bin/pip install --quiet -r examples/python/requirements-codegen.txt
 	touch $(CODEGEN_STAMP)
-
-graphiql: $(GRAPHIQL_STAMP)
 
 # Generates the typed Python client into examples/python/callbacks_client (git-ignored).
 codegen: $(CODEGEN_STAMP)
@@ -42,10 +46,14 @@ codegen: $(CODEGEN_STAMP)
 typescript: $(STAMP)
 	examples/typescript/run-ci.sh
 
-run: $(STAMP) $(GRAPHIQL_STAMP)
+run: $(RUN_STAMP)
 	$(BIN)/gateway serve --port $(PORT)
 
-test: lint $(GRAPHIQL_STAMP) $(CODEGEN_STAMP)
+# The wheel and sdist (GraphiQL included) into dist/; needs no npm.
+wheel: $(STAMP)
+	$(BIN)/python -m build --outdir dist .
+
+test: lint $(CODEGEN_STAMP)
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -61,5 +69,5 @@ schema: $(STAMP)
 	$(BIN)/gateway export-schema --output schema.graphql
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache $(CODEGEN_VENV)
-	rm -rf $(GRAPHIQL)/node_modules $(GRAPHIQL)/dist examples/typescript/node_modules
+	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache $(CODEGEN_VENV) build dist
+	rm -rf $(GRAPHIQL)/node_modules examples/typescript/node_modules

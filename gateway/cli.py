@@ -102,6 +102,8 @@ def _run_receiver(args: argparse.Namespace) -> None:
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from gateway.banner import StartBlock
+    from gateway.emulator import DEMO_API_KEY
     from gateway.logs import configure_logging
     from gateway.web.app import create_app
     from gateway.web.server import ServerLimits, guarded_protocol
@@ -117,23 +119,26 @@ def _serve(args: argparse.Namespace) -> None:
         _serve_workers(args, settings)
         return
     emulator = None
-    if settings.upstream_url is None:
-        from gateway.emulator import DEMO_API_KEY, EmulatorConfig
+    host = "127.0.0.1" if args.host in {"0.0.0.0", "::", "localhost"} else args.host
+    embedded = settings.upstream_url is None
+    if embedded:
+        from gateway.emulator import EmulatorConfig
         from gateway.emulator import create_app as create_emulator
 
         Path(".data").mkdir(exist_ok=True)
         emulator = create_emulator(EmulatorConfig(db_path=".data/emulator.sqlite3"))
-        loopback = "127.0.0.1" if args.host in {"0.0.0.0", "::", "localhost"} else args.host
         settings = Settings.from_env(
-            upstream_url=f"http://{loopback}:{args.port}/emulator",
+            upstream_url=f"http://{host}:{args.port}/emulator",
             upstream_api_key=settings.upstream_api_key or DEMO_API_KEY,
             upstream_version=args.upstream_version,
         )
-        print(f"gateway: no upstream URL set, serving the emulator at {settings.upstream_url}")
-        print("gateway: callers without Authorization use the emulator's demo key")
-    print(f"gateway: upstream API version: {settings.upstream_version}")
-    print(f"gateway: GraphiQL at http://{args.host}:{args.port}/graphql", flush=True)
-    app = create_app(settings, emulator=emulator)
+    start = StartBlock(
+        graphql_url=f"http://{host}:{args.port}/graphql",
+        upstream_url=settings.upstream_url or "",
+        embedded=embedded,
+        demo_key_is_default=embedded and settings.upstream_api_key == DEMO_API_KEY,
+    )
+    app = create_app(settings, emulator=emulator, announce=start.announce)
     uvicorn.run(
         app,
         host=args.host,

@@ -122,19 +122,25 @@ async def detect_version(
 
 
 async def _detect_at_start(
-    upstream: Upstream, versions: VersionSelector, key: str, keyring: Keyring
+    upstream: Upstream,
+    versions: VersionSelector,
+    key: str,
+    keyring: Keyring,
+    announce: Callable[[str], None],
 ) -> None:
     """Say the version in use soon after start. The embedded emulator listens only once
     start-up is over, so an unreachable upstream is asked again a few times."""
     for _ in range(20):
         try:
-            await detect_version(upstream, versions, key, keyring)
+            announce(await detect_version(upstream, versions, key, keyring))
             return
         except GatewayError as exc:
             if exc.code is not ErrorCode.UPSTREAM_UNAVAILABLE:
                 logger.warning("upstream API version not detected: %s", exc.message)
+                announce(f"{AUTO} (not detected: {exc.message})")
                 return
         await asyncio.sleep(0.25)
+    announce(f"{AUTO} (not detected: the upstream is unreachable)")
 
 
 def create_app(
@@ -142,9 +148,12 @@ def create_app(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     emulator: FastAPI | None = None,
+    announce: Callable[[str], None] | None = None,
 ) -> FastAPI:
     """Build the gateway. `transport` lets tests put a fault injector under the client;
-    `emulator` is mounted at /emulator (and started with the app) when given."""
+    `emulator` is mounted at /emulator (and started with the app) when given; `announce`
+    is called once with the upstream API version in use, as soon as it is known."""
+    say = announce or (lambda version: None)
     if settings.upstream_url is None:
         raise ValueError("settings.upstream_url is required")
     metrics = Metrics()
@@ -178,13 +187,15 @@ def create_app(
             key = settings.upstream_api_key
             if versions.fixed is not None:
                 logger.info("upstream API version %s (configured)", versions.fixed.version)
+                say(f"{versions.fixed.version} (configured)")
             elif key is not None:
                 detecting = asyncio.ensure_future(
-                    _detect_at_start(state["upstream"], versions, key, keyring)
+                    _detect_at_start(state["upstream"], versions, key, keyring, say)
                 )
                 stack.callback(detecting.cancel)
             else:
                 logger.info("upstream API version: %s, found with the first caller's key", AUTO)
+                say(f"{AUTO} (found with the first caller's key)")
             # Start-up objects (schema, modules) never die: keep them out of GC scans.
             gc.freeze()
             yield

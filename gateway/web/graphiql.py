@@ -1,15 +1,16 @@
 """GraphiQL served by the gateway itself: no CDN, works offline, under a strict CSP.
 
 The page loads React, GraphiQL and its stylesheet from `/graphql/assets/`. Those files come
-from the npm registry at set-up (`make graphiql`: `npm ci` in `gateway/graphiql_assets/`,
-then copied into its git-ignored `dist/`), never from a CDN at page load. The page has no
+from the npm registry (`make graphiql`: `npm ci` in `gateway/graphiql_assets/`, then copied
+into its `dist/`, which is committed with the licences and a versions.json tied to the
+lockfile) and ship inside the wheel as package data, never from a CDN at page load. The page has no
 inline script or style: `graphiql-init.js` starts GraphiQL and reads its settings (endpoint,
 example query, default headers) from a JSON data block, so the page runs under
 `script-src 'self'` (and `style-src 'self'` plus a per-response nonce for the one
 `<style>` element GraphiQL's dialogs add).
 
-Without the assets the gateway still starts and `POST /graphql` works; the page then says
-how to install them.
+Without the assets (a source tree whose dist/ was deleted) the gateway still starts and
+`POST /graphql` works; the page then says how to rebuild them.
 
 Usage::
 
@@ -90,7 +91,7 @@ class GraphiQL:
 
     @property
     def installed(self) -> bool:
-        """Whether every vendor file is there (`make graphiql` puts them there)."""
+        """Whether every vendor file is there (shipped in dist/; `make graphiql` rebuilds it)."""
         return all(path.is_file() for path in self._files().values())
 
     def page(self, request: Request) -> Response:
@@ -170,10 +171,11 @@ class GraphiQL:
 <body>
 <main class="graphiql-missing">
 <h1>GraphiQL is not installed</h1>
-<p>The gateway serves GraphiQL's files itself (no CDN), and they are not installed here.
-Install them from the npm registry, then reload this page:</p>
+<p>The gateway serves GraphiQL's files itself (no CDN), and they are missing here (the
+package ships them; this source tree's <code>gateway/graphiql_assets/dist/</code> is gone).
+Rebuild them from the npm registry, or reinstall the package, then reload this page:</p>
 <pre>{_INSTALL_HELP}</pre>
-<p>(that runs <code>npm ci</code> and <code>npm run build</code> in
+<p>(that runs <code>npm ci</code> and <code>node build.mjs</code> in
 <code>gateway/graphiql_assets/</code>). The GraphQL endpoint works without them:
 <code>POST</code> a JSON body such as this query to this URL.</p>
 <pre>{html.escape(self.example_query)}</pre>

@@ -40,17 +40,29 @@ def free_port() -> int:
 
 
 class ServedGateway:
-    """`gateway serve --port N` in its own working directory (fresh emulator data)."""
+    """`gateway serve --port N` in its own working directory (fresh emulator data).
 
-    def __init__(self, workdir: Path) -> None:
+    `command` is how `gateway` is started (default: this interpreter's `-m gateway`, i.e. the
+    source tree); `clean_env` drops PYTHONPATH too, so an installed package is what runs."""
+
+    def __init__(
+        self, workdir: Path, command: list[str] | None = None, *, clean_env: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.graphql_url = f"{self.url}/graphql"
         self.log = workdir / "gateway.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+        if clean_env:
+            env = {k: v for k, v in env.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway", "serve", "--port", str(self.port)],
+                [
+                    *(command or [sys.executable, "-m", "gateway"]),
+                    "serve",
+                    "--port",
+                    str(self.port),
+                ],
                 cwd=workdir,
                 env=env,
                 stdin=subprocess.DEVNULL,
