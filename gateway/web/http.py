@@ -1,8 +1,10 @@
 """The GraphQL-over-HTTP endpoint: request parsing, refusals, execution, responses.
 
 Refusals before GraphQL runs get their own status (400 malformed, 405 mutation
-over GET, 413 too large, 415 media type) and a JSON body; everything GraphQL
-answers is HTTP 200 with `data`/`errors`.
+over GET, 406 no acceptable media type, 413 too large, 415 media type) and a JSON
+body. What GraphQL answers is HTTP 200 with `data`/`errors` for `application/json`
+clients; `application/graphql-response+json` clients get the spec's statuses
+(negotiate.py): an answer without `data` is 4xx/5xx.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from gateway.upstream.sealing import PROCESS_KEYRING, Keyring
 from gateway.upstream.versions import VersionSelector
 from gateway.web.encode import AnswerTooLarge, encode
 from gateway.web.graphiql import GraphiQL
+from gateway.web.negotiate import DEFAULT, Media, negotiate
 from gateway.web.persisted import HashMismatch, PersistedQueries, PersistedQueryError
 from gateway.web.result_cache import ResultStore, is_query
 
@@ -71,11 +74,11 @@ class Refusal(Exception):
         self.message = message
         self.code = code
 
-    def response(self, headers: dict[str, str]) -> Response:
+    def response(self, headers: dict[str, str], media: Media = DEFAULT) -> Response:
         body = {"errors": [{"message": self.message, "extensions": {"code": self.code.value}}]}
         extra = {"Allow": "POST"} if self.status == 405 else {}
         return Response(
-            orjson.dumps(body), self.status, {**headers, **extra}, media_type="application/json"
+            orjson.dumps(body), self.status, {**headers, **extra}, media_type=media.content_type
         )
 
 
@@ -150,40 +153,57 @@ class GraphQLEndpoint:
         budget = RequestBudget.of(
             self.settings.max_upstream_requests, self.settings.max_result_items
         )
+        media = negotiate(request.headers.get("accept"))
+        if media is None:
+            self._log(request_id, operation, started, "refused:406")
+            return Refusal(406, _NOT_ACCEPTABLE).response(headers)
         try:
             data = await read(request)
             if isinstance(data, list):
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
-                parts = [await self._batch_item(request, item, request_id, budget) for item in data]
+                parts = [
+                    await self._batch_item(request, item, request_id, budget, media)
+                    for item in data
+                ]
                 body = b"[" + b",".join(part.body for part in parts) + b"]"
                 ok = all(part.ok for part in parts)
                 ran = any(part.ran for part in parts)
                 operation = "batch"
+                status = 200  # one answer per operation, each with its own errors
             else:
-                body, ok, ran = await self._execute(request, data, request_id, budget, get=get)
+                answer = await self._execute(request, data, request_id, budget, media, get=get)
+                body, ok, ran = answer.body, answer.ok, answer.ran
+                status = media.status(has_data=answer.has_data, code=answer.code)
                 operation = _operation_name(data)
         except Refusal as refusal:
             self._log(request_id, operation, started, f"refused:{refusal.status}")
-            return refusal.response(headers)
+            return refusal.response(headers, media)
         except ClientDisconnect:  # an aborted upload: a normal outcome, nobody to answer
             self._log(request_id, operation, started, "disconnected")
             return Response(status_code=400, headers=headers)
         self._log(request_id, operation, started, "ok" if ok else "error", ran=ran)
-        return Response(body, 200, headers, media_type="application/json")
+        return Response(body, status, headers, media_type=media.content_type)
 
     async def _batch_item(
-        self, request: Request, item: Any, request_id: str, budget: RequestBudget
+        self, request: Request, item: Any, request_id: str, budget: RequestBudget, media: Media
     ) -> Answer:
         """One operation of a batch. A malformed one gets its own error in its slot: the
         operations before it may have written already, so the batch is never refused whole."""
         try:
-            return await self._execute(request, item, request_id, budget, get=False)
+            return await self._execute(request, item, request_id, budget, media, get=False)
         except Refusal as refusal:
             return _failed(refusal.message, {"code": refusal.code.value})
 
     async def _execute(
-        self, request: Request, data: Any, request_id: str, budget: RequestBudget, *, get: bool
+        self,
+        request: Request,
+        data: Any,
+        request_id: str,
+        budget: RequestBudget,
+        media: Media,
+        *,
+        get: bool,
     ) -> Answer:
         """One operation's response body, whether it is free of errors, and whether it ran."""
         if not isinstance(data, dict):
@@ -258,6 +278,12 @@ class GraphQLEndpoint:
         answer: dict[str, Any] = {"data": result.data}
         if errors:
             answer["errors"] = [format_error(e, secrets) for e in errors]
+            # A request error (parse, validation, variable coercion): nothing ran, and the
+            # spec's media type says so with no `data` entry (and a 4xx).
+            if media.spec_statuses and result.data is None and not any(e.path for e in errors):
+                del answer["data"]
+                code = answer["errors"][0].get("extensions", {}).get("code")
+                return Answer(orjson.dumps(answer), False, ran, has_data=False, code=code)
         small = budget.items_estimated < SMALL_ANSWER_ITEMS
         try:
             body = await encode(answer, self.settings.max_response_bytes, small=small)
@@ -297,6 +323,14 @@ class Answer(NamedTuple):
     body: bytes
     ok: bool  # free of errors
     ran: bool  # authenticated and executed against the schema (may take a metric label)
+    has_data: bool = True  # the body has a `data` entry (null or not)
+    code: str | None = None  # the first error's code, when it has none
+
+
+_NOT_ACCEPTABLE = (
+    "Not acceptable: this endpoint answers in application/graphql-response+json or "
+    "application/json; send an Accept header that allows one of them."
+)
 
 
 def _failed(
@@ -308,7 +342,8 @@ def _failed(
     }
     if executed:
         body = {"data": None, **body}
-    return Answer(orjson.dumps(body), False, ran)
+    code = extensions.get("code")
+    return Answer(orjson.dumps(body), False, ran, executed, code if isinstance(code, str) else None)
 
 
 def _too_slow(seconds: float, *, may_have_written: bool) -> Answer:
