@@ -105,6 +105,7 @@ def _serve(args: argparse.Namespace) -> None:
     from gateway.banner import StartBlock
     from gateway.emulator import DEMO_API_KEY
     from gateway.logs import configure_logging
+    from gateway.tracing import Tracing
     from gateway.web.app import create_app
     from gateway.web.server import ServerLimits, guarded_protocol
 
@@ -112,6 +113,7 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings.from_env(
             upstream_url=args.upstream_url, upstream_version=args.upstream_version
         )
+        tracing = Tracing.from_settings(settings.otel_exporter)
     except ValueError as exc:
         raise SystemExit(f"gateway: {exc}") from None
     configure_logging(settings.log_level)
@@ -138,7 +140,7 @@ def _serve(args: argparse.Namespace) -> None:
         embedded=embedded,
         demo_key_is_default=embedded and settings.upstream_api_key == DEMO_API_KEY,
     )
-    app = create_app(settings, emulator=emulator, announce=start.announce)
+    app = create_app(settings, emulator=emulator, announce=start.announce, tracing=tracing)
     uvicorn.run(
         app,
         host=args.host,

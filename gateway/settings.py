@@ -70,6 +70,8 @@ class Settings:
     redis_max_entry_bytes: int = 1_000_000
     apq_ttl: float = 86400.0
 
+    otel_exporter: str | None = None
+
     def __post_init__(self) -> None:
         if self.redis_url and len(self.cache_key_secret or "") < MIN_SECRET_LENGTH:
             raise ValueError(
@@ -154,4 +156,5 @@ DESCRIPTIONS: dict[str, str] = {
     "redis_max_connections": "Redis connections per process, at most",
     "redis_max_entry_bytes": "largest entry stored in Redis (sealed bytes)",
     "apq_ttl": "seconds a registered persisted query is kept in Redis",
+    "otel_exporter": "traces: none, console or otlp; unset = as the OTEL_* variables say (off)",
 }

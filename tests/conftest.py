@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from gateway.emulator import EmulatorConfig
 from gateway.emulator import create_app as create_emulator
 from gateway.settings import Settings
+from gateway.tracing import Tracing
 from gateway.web.app import create_app
 
 ALPHA_KEY = "metorial_sk_test_alpha_one"
@@ -121,10 +122,13 @@ async def make_gateway() -> AsyncIterator[GatewayFactory]:
         upstream_url: str,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        tracing: Tracing | None = None,
         **settings: Any,
     ) -> Gateway:
         settings.setdefault("upstream_version", "2025-01-01")
-        app = create_app(Settings(upstream_url=upstream_url, **settings), transport=transport)
+        app = create_app(
+            Settings(upstream_url=upstream_url, **settings), transport=transport, tracing=tracing
+        )
         manager = LifespanManager(app)
         await manager.__aenter__()
         stack.append(manager)

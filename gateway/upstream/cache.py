@@ -82,7 +82,10 @@ class UpstreamCache(Protocol):
         *,
         read_cache: bool = True,
         sealer: Sealer | None = None,
-    ) -> tuple[Any, float]: ...
+        observe: Callable[[str], object] | None = None,
+    ) -> tuple[Any, float]:
+        """The cached value and when it was fetched; `observe` is told `hit`, `miss` or
+        `shared` (joined a fetch in flight), for traces."""
 
     async def drop(self, fingerprint: str) -> None:
         """Forget this credential's entries, wherever they are kept, before returning."""
@@ -129,12 +132,15 @@ class ResponseCache:
         *,
         read_cache: bool = True,
         sealer: Sealer | None = None,
+        observe: Callable[[str], object] | None = None,
     ) -> tuple[Any, float]:
         """Like `get_or_fetch`, with the `time.monotonic()` at which the value was fetched.
 
         `read_cache=False` skips stored entries but still joins a fetch in flight
         (it is as fresh as a new one would be) and stores its answer. `sealer` is for
-        caches kept outside the process: entries here are never sealed."""
+        caches kept outside the process: entries here are never sealed. `observe` is told
+        `hit`, `miss` or `shared` (joined a fetch in flight)."""
+        say = observe or _ignore
         generation = self.generation(key[0])
         if read_cache and self._entries is not None:
             entry = self._entries.get(key)
@@ -144,6 +150,7 @@ class ResponseCache:
                 and entry.fetched_at + self.ttl > time.monotonic()
             ):
                 self.stats.hits += 1
+                say("hit")
                 return entry.value, entry.fetched_at
         self.stats.misses += 1
         flight = (key, generation)
@@ -152,8 +159,10 @@ class ResponseCache:
             task = asyncio.ensure_future(self._fetch_and_store(key, generation, fetch))
             self._inflight[flight] = task
             task.add_done_callback(lambda _: self._forget(flight, task))
+            say("miss")
         else:
             self.stats.shared += 1
+            say("shared")
         # shield: a cancelled caller must not cancel the fetch others are waiting on
         return await asyncio.shield(task)
 
@@ -189,6 +198,10 @@ class ResponseCache:
             del self._inflight[flight]
         if not task.cancelled():
             task.exception()  # mark retrieved: failures go to their waiters, not the loop log
+
+
+def _ignore(outcome: str) -> None:
+    del outcome
 
 
 def _size(entry: _Entry) -> int:

@@ -20,11 +20,14 @@ from urllib.parse import urlencode
 
 import httpx
 import orjson
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from gateway.errors import ErrorCode, GatewayError
 from gateway.logs import redact
 from gateway.metrics import Metrics
 from gateway.settings import Settings
+from gateway.tracing import Tracing
 from gateway.upstream.body import ACCEPT_ENCODING, send_bounded
 from gateway.upstream.cache import Fetched, UpstreamCache
 from gateway.upstream.fairness import CredentialSlots
@@ -95,11 +98,14 @@ class Upstream:
         settings: Settings,
         cache: UpstreamCache,
         metrics: Metrics,
+        *,
+        tracing: Tracing | None = None,
     ) -> None:
         self.http = http
         self.settings = settings
         self.cache = cache
         self.metrics = metrics
+        self.tracing = tracing or Tracing()
         self.slots = CredentialSlots(settings.upstream_concurrency_per_credential)
 
     async def get_dated(
@@ -111,15 +117,28 @@ class Upstream:
         read_cache: bool = True,
         request_id: str | None = None,
     ) -> tuple[JSON, float]:
-        """A GET answer, cached per credential, and when it was fetched (time.monotonic())."""
+        """A GET answer, cached per credential, and when it was fetched (time.monotonic()).
+
+        Traced as one lookup span (`gateway.cache`: hit, miss or shared; a miss's fetch has
+        a child span per HTTP request, retries included)."""
         normalized = urlencode(sorted(query))
         key = (credential.fingerprint, f"{call.version} {call.path}", normalized)
-        return await self.cache.get_or_fetch_dated(
-            key,
-            lambda: self._get_with_retries(credential, call, normalized, request_id),
-            read_cache=read_cache,
-            sealer=credential.sealer,
-        )
+        with self.tracing.tracer.start_as_current_span(
+            f"upstream GET {call.route}",
+            attributes={"url.template": call.route, "gateway.upstream.version": call.version},
+            record_exception=False,
+        ) as span:
+            try:
+                return await self.cache.get_or_fetch_dated(
+                    key,
+                    lambda: self._get_with_retries(credential, call, normalized, request_id),
+                    read_cache=read_cache,
+                    sealer=credential.sealer,
+                    observe=lambda outcome: span.set_attribute("gateway.cache", outcome),
+                )
+            except GatewayError as exc:
+                _failed_span(span, exc)
+                raise
 
     async def probe(self, credential: Credential, call: Call, request_id: str | None) -> bool:
         """Whether the upstream serves `call` at all (uncached): False for a 404 `endpoint`,
@@ -170,7 +189,7 @@ class Upstream:
         while True:
             try:
                 response = await self._send(
-                    credential, "GET", call, query, None, deadline, request_id
+                    credential, "GET", call, query, None, deadline, request_id, attempt=attempt
                 )
             except GatewayError as exc:
                 retryable = exc.code == ErrorCode.UPSTREAM_UNAVAILABLE
@@ -187,6 +206,7 @@ class Upstream:
                 if not self._may_retry(attempt, deadline, delay):
                     return Fetched(_json_or_raise(response), len(response.content))
             self.metrics.upstream_retries.labels(call.route, reason).inc()
+            trace.get_current_span().set_attribute("gateway.upstream.retries", attempt + 1)
             attempt += 1
             await asyncio.sleep(delay)
 
@@ -207,12 +227,36 @@ class Upstream:
         content: bytes | None,
         deadline: float,
         request_id: str | None,
+        *,
+        attempt: int = 0,
     ) -> httpx.Response:
-        """Send when this credential's turn comes; the wait is not the upstream's time."""
-        async with self.slots.hold(credential.fingerprint) as waited:
-            return await self._send_now(
-                credential, method, call, query, content, deadline + waited, request_id
-            )
+        """Send when this credential's turn comes; the wait is not the upstream's time.
+        Traced as a client span (route template, status, `http.request.resend_count`)."""
+        with self.tracing.tracer.start_as_current_span(
+            f"{method} {call.route}",
+            kind=SpanKind.CLIENT,
+            attributes={
+                "http.request.method": method,
+                "url.template": call.route,
+                "gateway.upstream.version": call.version,
+            },
+            record_exception=False,
+        ) as span:
+            if attempt:
+                span.set_attribute("http.request.resend_count", attempt)
+            try:
+                async with self.slots.hold(credential.fingerprint) as waited:
+                    response = await self._send_now(
+                        credential, method, call, query, content, deadline + waited, request_id
+                    )
+            except GatewayError as exc:
+                _failed_span(span, exc)
+                raise
+            span.set_attribute("http.response.status_code", response.status_code)
+            if response.status_code >= 400:
+                span.set_status(Status(StatusCode.ERROR))
+                span.set_attribute("error.type", str(response.status_code))
+            return response
 
     async def _send_now(
         self,
@@ -238,6 +282,7 @@ class Upstream:
             headers["Content-Type"] = "application/json"
         if request_id:
             headers["X-Request-ID"] = request_id
+        self.tracing.inject(headers)  # W3C traceparent of the current (client) span
         url = call.path + ("?" + query if query else "")
         route = call.route
         started = time.perf_counter()
@@ -285,6 +330,12 @@ async def _drop_shielded(cache: UpstreamCache, fingerprint: str) -> None:
     except asyncio.CancelledError:
         if not drop.done():
             raise
+
+
+def _failed_span(span: trace.Span, error: GatewayError) -> None:
+    """The error's code on the span, never its message (it may quote the upstream)."""
+    span.set_status(Status(StatusCode.ERROR))
+    span.set_attribute("error.type", error.code.value)
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -58,7 +58,9 @@ class RedisResponseCache:
         *,
         read_cache: bool = True,
         sealer: Sealer | None = None,
+        observe: Callable[[str], object] | None = None,
     ) -> Dated:
+        say = observe or _ignore
         fingerprint, path, query = key
         read = None
         digest = self.keyring.name(f"{path}?{query}")
@@ -66,6 +68,7 @@ class RedisResponseCache:
             read = await self.entries.read(fingerprint, _KIND, digest)
         if read is None or sealer is None:
             self.stats.misses += 1
+            say("miss")
             started = time.monotonic()
             return (await fetch()).value, started
         name = self.entries.name(fingerprint, read.generation, _KIND, digest)
@@ -73,6 +76,7 @@ class RedisResponseCache:
             hit = self._open(read.value, name, sealer)
             if hit is not None:
                 self.stats.hits += 1
+                say("hit")
                 return hit
         self.stats.misses += 1
         flight = (key, read.generation)
@@ -82,8 +86,10 @@ class RedisResponseCache:
             task = asyncio.ensure_future(fill)
             self._inflight[flight] = task
             task.add_done_callback(lambda _: self._forget(flight, task))
+            say("miss")
         else:
             self.stats.shared += 1
+            say("shared")
         return await asyncio.shield(task)
 
     async def drop(self, fingerprint: str) -> None:
@@ -167,3 +173,7 @@ class RedisResponseCache:
             del self._inflight[flight]
         if not task.cancelled():
             task.exception()  # failures go to their waiters, not the loop's log
+
+
+def _ignore(outcome: str) -> None:
+    del outcome

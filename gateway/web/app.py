@@ -24,6 +24,7 @@ from gateway.redis_store import RedisStore
 from gateway.schema.build import build_schema
 from gateway.schema.watch import DeliveryWatches
 from gateway.settings import Settings
+from gateway.tracing import Tracing
 from gateway.upstream.cache import ResponseCache, UpstreamCache
 from gateway.upstream.client import Credential, Upstream
 from gateway.upstream.redis_cache import RedisResponseCache
@@ -38,6 +39,7 @@ from gateway.web.persisted import Documents, LocalDocuments, PersistedQueries, l
 from gateway.web.redis_persisted import RedisDocuments
 from gateway.web.redis_results import RedisResultCache
 from gateway.web.result_cache import ResultCache, ResultStore
+from gateway.web.tracing import TraceMiddleware
 from gateway.web.websocket import GraphQLWebSocket
 
 READINESS_INTERVAL = 1.0  # seconds a /readyz answer is reused
@@ -149,10 +151,13 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     emulator: FastAPI | None = None,
     announce: Callable[[str], None] | None = None,
+    tracing: Tracing | None = None,
 ) -> FastAPI:
     """Build the gateway. `transport` lets tests put a fault injector under the client;
     `emulator` is mounted at /emulator (and started with the app) when given; `announce`
-    is called once with the upstream API version in use, as soon as it is known."""
+    is called once with the upstream API version in use, as soon as it is known; `tracing`
+    defaults to what GATEWAY_OTEL_EXPORTER and the OTEL_* variables say (off unless set)."""
+    traces = Tracing.from_settings(settings.otel_exporter) if tracing is None else tracing
     say = announce or (lambda version: None)
     if settings.upstream_url is None:
         raise ValueError("settings.upstream_url is required")
@@ -183,7 +188,8 @@ def create_app(
                 stack.push_async_callback(redis.aclose)
             # One client serves every credential: never keep an upstream cookie.
             client.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-            state["upstream"] = Upstream(client, settings, cache, metrics)
+            stack.callback(traces.shutdown)  # flushes the last spans at exit
+            state["upstream"] = Upstream(client, settings, cache, metrics, tracing=traces)
             key = settings.upstream_api_key
             if versions.fixed is not None:
                 logger.info("upstream API version %s (configured)", versions.fixed.version)
@@ -228,7 +234,7 @@ def create_app(
     metrics.watch_caches(cache.stats, results.stats)
     schema = build_schema(settings)
     endpoint = GraphQLEndpoint(
-        schema, settings, metrics, upstream, versions, persisted, results, keyring
+        schema, settings, metrics, upstream, versions, persisted, results, keyring, tracing=traces
     )
     watches = DeliveryWatches(upstream, versions, settings.poll_interval)
     app.state.watches = watches
@@ -270,6 +276,8 @@ def create_app(
 
     if emulator is not None:
         app.mount("/emulator", emulator)
+    if traces.enabled:  # outermost but CORS: the span covers the whole request
+        app.add_middleware(TraceMiddleware, tracing=traces)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

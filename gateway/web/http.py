@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 import orjson
+from graphql import GraphQLError, get_operation_ast, parse
+from opentelemetry.trace import Span, Status, StatusCode
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from strawberry import Schema
@@ -30,6 +32,7 @@ from gateway.metrics import Metrics
 from gateway.schema.context import Context
 from gateway.schema.cost import RequestBudget
 from gateway.settings import Settings
+from gateway.tracing import Tracing
 from gateway.upstream.client import Credential, Upstream
 from gateway.upstream.sealing import PROCESS_KEYRING, Keyring
 from gateway.upstream.versions import VersionSelector
@@ -93,8 +96,11 @@ class GraphQLEndpoint:
         persisted: PersistedQueries,
         results: ResultStore,
         keyring: Keyring = PROCESS_KEYRING,
+        *,
+        tracing: Tracing | None = None,
     ) -> None:
         self.keyring = keyring
+        self.tracing = tracing or Tracing()
         self.persisted = persisted
         self.results = results
         self.schema = schema
@@ -163,7 +169,9 @@ class GraphQLEndpoint:
                 if not data or len(data) > self.settings.max_batch:
                     raise Refusal(400, f"A batch holds 1 to {self.settings.max_batch} operations.")
                 parts = [
-                    await self._batch_item(request, item, request_id, budget, media)
+                    await self._traced(
+                        request, item, request_id, budget, media, get=False, batch=True
+                    )
                     for item in data
                 ]
                 body = b"[" + b",".join(part.body for part in parts) + b"]"
@@ -172,7 +180,7 @@ class GraphQLEndpoint:
                 operation = "batch"
                 status = 200  # one answer per operation, each with its own errors
             else:
-                answer = await self._execute(request, data, request_id, budget, media, get=get)
+                answer = await self._traced(request, data, request_id, budget, media, get=get)
                 body, ok, ran = answer.body, answer.ok, answer.ran
                 status = media.status(has_data=answer.has_data, code=answer.code)
                 operation = _operation_name(data)
@@ -185,15 +193,70 @@ class GraphQLEndpoint:
         self._log(request_id, operation, started, "ok" if ok else "error", ran=ran)
         return Response(body, status, headers, media_type=media.content_type)
 
-    async def _batch_item(
-        self, request: Request, item: Any, request_id: str, budget: RequestBudget, media: Media
+    async def _traced(
+        self,
+        request: Request,
+        data: Any,
+        request_id: str,
+        budget: RequestBudget,
+        media: Media,
+        *,
+        get: bool,
+        batch: bool = False,
     ) -> Answer:
-        """One operation of a batch. A malformed one gets its own error in its slot: the
-        operations before it may have written already, so the batch is never refused whole."""
+        """One operation under its span: name, type, outcome and error code (never the
+        document, variables or credential). In a batch, a malformed operation gets its own
+        error in its slot: the operations before it may have written already, so the batch
+        is never refused whole."""
+        with self.tracing.tracer.start_as_current_span(
+            "graphql.operation", record_exception=False
+        ) as span:
+            try:
+                answer = await self._execute(request, data, request_id, budget, media, get=get)
+            except Refusal as refusal:
+                if span.is_recording():
+                    self._annotate(span, data, request_id, "refused", refusal.code.value)
+                if not batch:
+                    raise
+                return _failed(refusal.message, {"code": refusal.code.value})
+            if span.is_recording():
+                outcome = "ok" if answer.ok else "error"
+                self._annotate(span, data, request_id, outcome, answer.code)
+            return answer
+
+    def _annotate(
+        self, span: Span, data: Any, request_id: str, outcome: str, code: str | None
+    ) -> None:
+        kind, name = self._describe(data)
+        span.set_attribute("graphql.operation.name", name)
+        if kind is not None:
+            span.set_attribute("graphql.operation.type", kind)
+            span.update_name(f"{kind} {name}")
+        span.set_attribute("gateway.outcome", outcome)
+        span.set_attribute("gateway.request_id", request_id)
+        if outcome != "ok":
+            span.set_status(Status(StatusCode.ERROR))
+            if code is not None:
+                span.set_attribute("graphql.error.code", code)
+
+    def _describe(self, data: Any) -> tuple[str | None, str]:
+        """The operation's type (`query`, `mutation`) and name, parsed again (only for a
+        recorded span); the name is `anonymous` when there is none."""
+        name = _operation_name(data)
+        query = data.get("query") if isinstance(data, dict) else None
+        if not isinstance(query, str):
+            return None, name
+        asked = data.get("operationName")
         try:
-            return await self._execute(request, item, request_id, budget, media, get=False)
-        except Refusal as refusal:
-            return _failed(refusal.message, {"code": refusal.code.value})
+            document = parse(query, max_tokens=self.settings.max_tokens)
+            operation = get_operation_ast(document, asked if isinstance(asked, str) else None)
+        except GraphQLError:
+            return None, name
+        if operation is None:
+            return None, name
+        if name == "anonymous" and operation.name is not None:
+            name = operation.name.value[:100]
+        return operation.operation.value, name
 
     async def _execute(
         self,
@@ -291,7 +354,8 @@ class GraphQLEndpoint:
             code = {"code": ErrorCode.QUERY_TOO_COMPLEX.value}
             return _failed(exc.message, code, ran=ran, executed=True)
         if errors:
-            return Answer(body, False, ran)
+            code = answer["errors"][0].get("extensions", {}).get("code")
+            return Answer(body, False, ran, code=code if isinstance(code, str) else None)
         if (
             key is not None
             and credential is not None
