@@ -105,7 +105,7 @@ def _serve(args: argparse.Namespace) -> None:
     from gateway.banner import StartBlock
     from gateway.emulator import DEMO_API_KEY
     from gateway.logs import configure_logging
-    from gateway.tracing import Tracing
+    from gateway.tracing import Tracing, exporter_choice
     from gateway.web.app import create_app
     from gateway.web.server import ServerLimits, guarded_protocol
 
@@ -113,13 +113,14 @@ def _serve(args: argparse.Namespace) -> None:
         settings = Settings.from_env(
             upstream_url=args.upstream_url, upstream_version=args.upstream_version
         )
-        tracing = Tracing.from_settings(settings.otel_exporter)
+        exporter_choice(settings.otel_exporter, os.environ)  # refuse a bad value at once
     except ValueError as exc:
         raise SystemExit(f"gateway: {exc}") from None
     configure_logging(settings.log_level)
-    if args.workers > 1:
+    if args.workers > 1:  # each worker sets up its own tracing (create_app_from_env)
         _serve_workers(args, settings)
         return
+    tracing = Tracing.from_settings(settings.otel_exporter)
     emulator = None
     host = "127.0.0.1" if args.host in {"0.0.0.0", "::", "localhost"} else args.host
     embedded = settings.upstream_url is None
