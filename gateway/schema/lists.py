@@ -6,20 +6,25 @@ Each page's items prime the request's DataLoaders, so a later lookup by id is fr
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal, TypeVar
 
 from gateway.errors import bad_input
 from gateway.schema.context import Context
 from gateway.schema.cursors import ConnectionKey
 from gateway.schema.ids import expect_id
-from gateway.schema.pagination import Page, PageRequest, page_request, to_page
+from gateway.schema.pagination import Page, page_request, to_page
+from gateway.upstream.api import CallbacksApi
 from gateway.upstream.records import (
     CallbackRecord,
     DeliveryRecord,
     DestinationRecord,
     EventRecord,
+    PageQuery,
+    RecordPage,
 )
+
+R = TypeVar("R")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,9 +49,7 @@ async def destination_page(
         check_count(context, "callbackIds", callback_ids)
         filter_ids = tuple(sorted({expect_id(i, "Callback") for i in callback_ids}))
     key = ConnectionKey("destinations", args.order, filter_ids)
-    request = _request(context, key, args)
-    api = await context.api()
-    page = to_page(request, await api.list_destinations(request.query, filter_ids))
+    page = await _page(context, key, args, lambda api, q: api.list_destinations(q, filter_ids))
     context.prime_destinations(page.items)
     return key, page
 
@@ -55,9 +58,7 @@ async def callback_page(
     context: Context, args: PageArgs
 ) -> tuple[ConnectionKey, Page[CallbackRecord]]:
     key = ConnectionKey("callbacks", args.order)
-    request = _request(context, key, args)
-    api = await context.api()
-    page = to_page(request, await api.list_callbacks(request.query))
+    page = await _page(context, key, args, lambda api, q: api.list_callbacks(q))
     context.prime_callbacks(page.items)
     return key, page
 
@@ -68,9 +69,7 @@ async def destinations_of(
     """The destinations receiving one callback's events."""
     # The same connection as `callbackDestinations(callbackIds: [it])`: cursors carry over.
     key = ConnectionKey("destinations", args.order, (callback.id,))
-    request = _request(context, key, args)
-    api = await context.api()
-    page = to_page(request, await api.destinations_of(callback, request.query))
+    page = await _page(context, key, args, lambda api, q: api.destinations_of(callback, q))
     context.prime_destinations(page.items)
     return key, page
 
@@ -79,9 +78,7 @@ async def event_page(
     context: Context, callback: CallbackRecord, args: PageArgs
 ) -> tuple[ConnectionKey, Page[EventRecord]]:
     key = ConnectionKey("events", args.order, (callback.id,))
-    request = _request(context, key, args)
-    api = await context.api()
-    page = to_page(request, await api.list_events(callback, request.query))
+    page = await _page(context, key, args, lambda api, q: api.list_events(callback, q))
     context.prime_events(page.items)
     return key, page
 
@@ -91,9 +88,9 @@ async def delivery_page(
 ) -> tuple[ConnectionKey, Page[DeliveryRecord]]:
     filters = (destination.id,) if status is None else (destination.id, status)
     key = ConnectionKey("deliveries", args.order, filters)
-    request = _request(context, key, args)
-    api = await context.api()
-    page = to_page(request, await api.list_deliveries(destination, request.query, status))
+    page = await _page(
+        context, key, args, lambda api, q: api.list_deliveries(destination, q, status)
+    )
     context.prime_deliveries(page.items)
     return key, page
 
@@ -104,8 +101,14 @@ def check_count(context: Context, argument: str, values: Sequence[str]) -> None:
         raise bad_input(f"`{argument}` takes at most {limit} ids, got {len(values)}.")
 
 
-def _request(context: Context, key: ConnectionKey, args: PageArgs) -> PageRequest:
-    return page_request(
+async def _page(
+    context: Context,
+    key: ConnectionKey,
+    args: PageArgs,
+    fetch: Callable[[CallbacksApi, PageQuery], Awaitable[RecordPage[R]]],
+) -> Page[R]:
+    """Relay arguments checked, the upstream page fetched, read in the connection's order."""
+    request = page_request(
         key,
         first=args.first,
         after=args.after,
@@ -113,3 +116,4 @@ def _request(context: Context, key: ConnectionKey, args: PageArgs) -> PageReques
         before=args.before,
         max_page_size=context.settings.max_page_size,
     )
+    return to_page(request, await fetch(await context.api(), request.query))
