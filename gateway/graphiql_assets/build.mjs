@@ -20,6 +20,7 @@ const files = {
   "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
   "graphiql.min.js": "graphiql/graphiql.min.js",
   "graphiql.min.css": "graphiql/graphiql.min.css",
+  "graphql-ws.min.js": "graphql-ws/umd/graphql-ws.min.js",
 };
 
 rmSync(dist, { recursive: true, force: true });

@@ -39,7 +39,12 @@ SOURCE_DIR = Path(__file__).parent.parent / "graphiql_assets"
 DIST_DIR = SOURCE_DIR / "dist"
 
 # Served name -> where it lives: vendor files are built into dist/, ours are in the source.
-_VENDOR = ("react.production.min.js", "react-dom.production.min.js", "graphiql.min.js")
+_VENDOR = (
+    "react.production.min.js",
+    "react-dom.production.min.js",
+    "graphiql.min.js",
+    "graphql-ws.min.js",  # subscriptions over WebSocket (graphql-transport-ws)
+)
 _VENDOR_CSS = "graphiql.min.css"
 _INIT = "graphiql-init.js"
 _PAGE_CSS = "graphiql-page.css"

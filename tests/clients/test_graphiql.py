@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -18,7 +20,12 @@ from tests.clients.graphiql_browser import check_graphiql_renders_and_runs
 from tests.conftest import Gateway, GatewayFactory, RunningServer
 
 HTML = {"Accept": "text/html"}
-VENDOR = ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js"]
+VENDOR = [
+    "react.production.min.js",
+    "react-dom.production.min.js",
+    "graphiql.min.js",
+    "graphql-ws.min.js",
+]
 
 
 @pytest.fixture
@@ -142,3 +149,66 @@ async def test_graphiql_runs_the_example_query_in_headless_chromium(
         pytest.skip("Chromium is not installed (`apt-get install chromium`; .ci/run does)")
     require(graphiql.GraphiQL().installed, "GraphiQL's assets", "make graphiql")
     await check_graphiql_renders_and_runs(binary, served_gateway)
+
+
+async def test_graphiql_shows_a_live_delivery_through_the_subscription(
+    served_gateway: ServedGateway,
+) -> None:
+    """The issue's walk-through in the browser: subscribe to a destination's deliveries in
+    GraphiQL (over its WebSocket, with the page's demo key), trigger an event at the
+    embedded emulator, and see the delivery arrive in the result pane."""
+    binary = chromium.executable()
+    if binary is None:
+        pytest.skip("Chromium is not installed (`apt-get install chromium`; .ci/run does)")
+    callbacks = served_gateway.post("{ callbacks(first: 1) { nodes { callbackId } } }")
+    callback = callbacks["data"]["callbacks"]["nodes"][0]["callbackId"]  # type: ignore[index]
+    created = served_gateway.post(
+        'mutation($c: ID!) { createCallbackDestination(input: {name: "Watched in GraphiQL",'
+        ' url: "http://127.0.0.1:9/nobody-listens", callbacks: {type: SELECTED,'
+        " callbackIds: [$c]}}) { callbackDestination { id } } }",
+        {"c": callback},
+    )
+    destination = created["data"]["createCallbackDestination"]["callbackDestination"]["id"]  # type: ignore[index]
+    subscription = (
+        f'subscription Watch {{ deliveryUpdated(destinationId: "{destination}")'
+        " { deliveryId status attemptCount } }"
+    )
+
+    async with chromium.launch(binary) as browser:
+        page = await browser.new_page()
+        await page.goto(served_gateway.graphql_url)
+        await page.wait_for("!!document.querySelector('.graphiql-execute-button')")
+        await page.evaluate(
+            "document.querySelector('.graphiql-query-editor .CodeMirror')"
+            f".CodeMirror.setValue({json.dumps(subscription)})"
+        )
+        await asyncio.sleep(1)  # GraphiQL reads the edited document's operations (debounced)
+        await page.evaluate("document.querySelector('.graphiql-execute-button').click()")
+        # An event per round until one lands after the subscription's first poll (its
+        # baseline): each makes a new delivery, which the next poll reports.
+        raw = ""
+        for _ in range(10):
+            triggered = httpx.post(  # noqa: ASYNC210 (the emulator answers at once)
+                f"{served_gateway.url}/emulator/_emulator/callbacks/{callback}/events",
+                json={"type": "order.created", "payload": {"order": 1}},
+                headers={"Authorization": f"Bearer {DEMO_API_KEY}"},
+                timeout=10,
+            )
+            assert triggered.status_code == 200, triggered.text
+            with contextlib.suppress(AssertionError):
+                raw = await page.wait_for(
+                    "(() => { const e = document.querySelector('.result-window .CodeMirror');"
+                    " const v = e ? e.CodeMirror.getValue() : '';"
+                    " return v.includes('deliveryUpdated') ? v : ''; })()",
+                    seconds=5,
+                )
+                break
+        pane = await page.evaluate(
+            "(() => { const e = document.querySelector('.result-window .CodeMirror');"
+            " return e ? e.CodeMirror.getValue() : 'no pane'; })()"
+        )
+        assert raw, (pane, page.exceptions, page.console_errors, served_gateway.log.read_text())
+        update = json.loads(raw)["data"]["deliveryUpdated"]
+        assert update["status"] in {"PENDING", "RETRYING"}
+        assert await page.csp_violations() == []
+        assert page.exceptions == []

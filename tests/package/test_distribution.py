@@ -100,7 +100,7 @@ def test_installed_wheel_serves_the_graphiql_page_and_every_asset(
     assert page.status_code == 200
     assert "GraphiQL is not installed" not in page.text
     assets = [part.split('"')[0] for part in page.text.split('="/graphql/assets/')[1:]]
-    assert len(assets) == 6  # two stylesheets, three vendor scripts, our init script
+    assert len(assets) == 7  # two stylesheets, four vendor scripts, our init script
     for asset in assets:
         response = httpx.get(f"{served_from_wheel.url}/graphql/assets/{asset}")
         assert response.status_code == 200, asset

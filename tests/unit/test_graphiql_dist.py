@@ -13,7 +13,12 @@ from gateway.web.graphiql import DIST_DIR, SOURCE_DIR
 
 LOCK = json.loads((SOURCE_DIR / "package-lock.json").read_text())["packages"]
 MANIFEST = json.loads((DIST_DIR / "versions.json").read_text())
-SERVED = ["react.production.min.js", "react-dom.production.min.js", "graphiql.min.js"]
+SERVED = [
+    "react.production.min.js",
+    "react-dom.production.min.js",
+    "graphiql.min.js",
+    "graphql-ws.min.js",
+]
 
 
 def test_every_served_file_is_recorded() -> None:
