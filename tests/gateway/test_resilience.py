@@ -164,7 +164,7 @@ async def test_a_mutation_is_never_sent_twice(
 async def test_readyz_flips_to_503_when_the_upstream_goes_down(
     make_gateway: GatewayFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gateway.web.app.READINESS_INTERVAL", 0.0)
+    monkeypatch.setattr("gateway.web.readiness.READINESS_INTERVAL", 0.0)
     emulator = await start_emulator()
     gateway = await make_gateway(emulator.url, upstream_retries=0)
     response = await gateway.client.get("/readyz")
