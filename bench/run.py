@@ -298,6 +298,9 @@ def start_emulator(servers: Servers, workdir: Path, latency_ms: int) -> Server:
             *("-m", "gateway", "emulator", "--port", str(port)),
             *("--db", str(workdir / "emulator.sqlite3"), "--latency-ms", str(latency_ms)),
             *("--rate-limit", "1000000000"),  # the benchmark is not about 429s
+            # One API version on both sides of the comparison (the gateway is pinned too):
+            # the rows stay comparable with earlier runs.
+            *("--api-version", "2025-01-01"),
         ],
         port=port,
         ready_path="/callbacks-destinations?limit=1",
@@ -317,7 +320,11 @@ def start_gateway(
     """`gateway serve` with every setting at its default but these; under cProfile, writing
     `profile_to` when stopped, if given."""
     port = free_port()
-    env = clean_environment(GATEWAY_UPSTREAM_URL=upstream, GATEWAY_CACHE_TTL=f"{cache_ttl:g}")
+    env = clean_environment(
+        GATEWAY_UPSTREAM_URL=upstream,
+        GATEWAY_CACHE_TTL=f"{cache_ttl:g}",
+        GATEWAY_UPSTREAM_VERSION="2025-01-01",
+    )
     profiler = [] if profile_to is None else ["-m", "cProfile", "-o", str(profile_to)]
     return servers.start(
         name,
@@ -382,7 +389,9 @@ async def seed(base: str, destinations: int) -> list[str]:
             }
             async with semaphore:
                 response = await rest.post(
-                    f"{base}/callbacks-destinations", content=orjson.dumps(body), headers=AUTH
+                    f"{base}/callbacks-destinations",
+                    content=orjson.dumps(body),
+                    headers={**AUTH, "Content-Type": "application/json"},
                 )
             if response.status_code != 200:
                 raise BenchmarkError(f"seeding failed: HTTP {response.status_code} {response.text}")

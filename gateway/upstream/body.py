@@ -40,6 +40,14 @@ async def send_bounded(
     """Send `request` and read its answer, decompressed, up to `limit` bytes."""
     response = await client.send(request, stream=True)
     try:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and not response.headers.get("content-encoding"):
+            # The common answer: its size is said up front (and h11 reads no more than
+            # that), nothing to inflate: httpx's own read, no copy of the response.
+            if int(declared) > limit:
+                raise BodyTooLarge(limit)
+            await response.aread()
+            return response
         content = await read_bounded(response, limit)
     finally:
         await response.aclose()
