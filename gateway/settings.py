@@ -35,7 +35,7 @@ class Settings:
     upstream_connect_timeout: float = 2.0
     upstream_retries: int = 2
     upstream_retry_deadline: float = 15.0
-    upstream_concurrency_per_credential: int = 32
+    upstream_concurrency_per_credential: int = 50
     cache_ttl: float = 5.0
     cache_maxsize: int = 32_000_000
     max_depth: int = 10
